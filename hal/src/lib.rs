@@ -1,0 +1,36 @@
+//! # kiosk-hal — the kiosk's devices behind small traits
+//!
+//! The kiosk talks to three devices: a chip card reader, a camera and a receipt printer.
+//! Each is one small trait here ([`CardReader`], [`Camera`], [`ReceiptPrinter`]), shaped
+//! after embedded-hal: every backend has its own error type, and every error maps onto the
+//! shared [`ErrorKind`] so the application, the screens and diagnostics can react to
+//! "card removed" or "paper out" without knowing which driver said it.
+//!
+//! The traits are blocking on purpose. PC/SC calls block, a camera delivers frames at its
+//! own pace and a serial printer answers status queries late or not at all; the application
+//! therefore gives each device its own thread ([`camera::spawn_capture`] does that for the
+//! camera and keeps only the newest frame, so a slow consumer drops frames instead of
+//! queueing them without bound).
+//!
+//! [`sim`] holds the simulated backends used by `kiosk demo` and the tests: a card reader
+//! whose card is any [`VirtualCard`] (an APDU handler), a camera that replays image files,
+//! and a printer that appends its ESC/POS bytes to a file. Real backends (PC/SC, V4L2,
+//! serial) implement the same traits; the application picks one per device from its
+//! configuration, in one place.
+//!
+//! This crate knows devices, not citizens: nothing here understands what a card or a
+//! receipt means.
+#![forbid(unsafe_code)]
+
+pub mod camera;
+pub mod card;
+mod error;
+pub mod printer;
+pub mod self_test;
+pub mod sim;
+
+pub use camera::{Camera, Frame, PixelFormat};
+pub use card::{Atr, CardEvent, CardReader, VirtualCard};
+pub use error::{DeviceError, Error, ErrorKind};
+pub use printer::{PrintJob, PrinterStatus, ReceiptPrinter};
+pub use self_test::{SelfTestReport, TestOutcome};

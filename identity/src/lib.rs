@@ -1,0 +1,14 @@
+//! # kiosk-identity — the Vietnamese chip ID card and the citizen's data
+//!
+//! Everything the kiosk knows about the CCCD card lives here, apart from any device: the
+//! crate talks to a card only through bytes (command APDUs out, response APDUs in), so it
+//! runs the same against a PC/SC reader, the simulated reader or a recorded session.
+//!
+//! - [`apdu`]: ISO/IEC 7816-4 command and response APDUs, short and extended length.
+//! - [`emrtd`]: the ICAO 9303 eMRTD application on the chip (its AID and how to select it).
+//! - [`pii`]: the rules for handling a citizen's personal data in memory and in logs.
+#![forbid(unsafe_code)]
+
+pub mod apdu;
+pub mod emrtd;
+pub mod pii;

@@ -1,0 +1,201 @@
+//! Starting a kiosk: devices from the configuration, the session on tokio, the window's
+//! callbacks wired to the session, and in demo mode the demo panel.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+
+use kiosk_ui::{AppWindow, KioskView, Language};
+use slint::ComponentHandle;
+use tokio::sync::mpsc;
+
+use crate::config::{self, Config, Mode};
+use crate::demo;
+use crate::devices::{self, DeviceSetupError, Devices};
+use crate::session::{self, Session, SessionInput, UiCommand, ViewSink};
+
+/// Why a kiosk could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Devices(#[from] DeviceSetupError),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("cannot start the demo panel: {0}")]
+    DemoPanel(std::io::Error),
+}
+
+/// A started kiosk. Dropping it stops the session and releases the devices.
+pub struct Kiosk {
+    devices: Arc<Devices>,
+    inputs: mpsc::UnboundedSender<SessionInput>,
+    demo_stop: Arc<AtomicBool>,
+    demo_preview: Option<JoinHandle<()>>,
+    // Declared last so that it drops after the handles above: the runtime's shutdown
+    // ends the session task, whose handles keep the device threads alive.
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+/// The session's screen: every decision goes to the window through Slint's event loop.
+struct WindowSink(slint::Weak<AppWindow>);
+
+impl ViewSink for WindowSink {
+    fn show(&self, view: KioskView) {
+        // Fails only when the event loop has ended, i.e. the kiosk is shutting down.
+        let _ = self
+            .0
+            .upgrade_in_event_loop(move |window| kiosk_ui::show_view(&window, &view));
+    }
+
+    fn set_language(&self, language: Language) {
+        let _ = self
+            .0
+            .upgrade_in_event_loop(move |window| kiosk_ui::select_language(&window, language));
+    }
+}
+
+fn ui_language(language: config::Language) -> Language {
+    match language {
+        config::Language::Vi => Language::Vietnamese,
+        config::Language::En => Language::English,
+    }
+}
+
+impl Kiosk {
+    /// Opens the devices and starts the session for `window`, which must have been created
+    /// on this (the UI) thread. The window shows the welcome screen once the UI thread's
+    /// event loop runs.
+    pub fn start(config: &Config, window: &AppWindow) -> Result<Kiosk, StartError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            // Two cores on the appliance; the UI thread and the device threads need the rest.
+            .worker_threads(2)
+            .thread_name("kiosk-async")
+            .enable_all()
+            .build()
+            .map_err(StartError::Runtime)?;
+        let (devices, reader_events) = devices::open(config)?;
+        let devices = Arc::new(devices);
+
+        window.set_demo(config.demo);
+        window.set_hospital_mode(config.mode == Mode::Hospital);
+        let default_language = ui_language(config.language);
+        kiosk_ui::select_language(window, default_language);
+
+        let (inputs, session_inputs) = mpsc::unbounded_channel();
+        wire_commands(window, &inputs);
+
+        let demo_stop = Arc::new(AtomicBool::new(false));
+        let mut demo_preview = None;
+        if config.demo {
+            demo_preview = Some(
+                demo::wire_panel(
+                    window,
+                    &devices.simulated,
+                    Arc::clone(&devices.camera),
+                    Arc::clone(&demo_stop),
+                )
+                .map_err(StartError::DemoPanel)?,
+            );
+            let weak = window.as_weak();
+            let tested = Arc::clone(&devices);
+            let handle = runtime.handle().clone();
+            window.on_demo_run_self_tests(move || {
+                let weak = weak.clone();
+                let tested = Arc::clone(&tested);
+                handle.spawn(async move {
+                    let reports = tested.self_test_all().await;
+                    for report in &reports {
+                        tracing::info!(device = report.device, backend = %report.backend, outcome = %report.outcome, detail = %report.detail, "self-test");
+                    }
+                    demo::show_self_tests(&weak, reports);
+                });
+            });
+        }
+
+        let observer = {
+            let weak = window.as_weak();
+            let demo_mode = config.demo;
+            move |event: &devices::ReaderEvent| {
+                tracing::info!(?event, "card reader event");
+                if demo_mode {
+                    demo::show_reader_event(&weak, event);
+                }
+            }
+        };
+        runtime.spawn(session::run(
+            Session::new(default_language),
+            session_inputs,
+            reader_events,
+            devices.card_reader.clone(),
+            config.idle_timeout(),
+            WindowSink(window.as_weak()),
+            observer,
+        ));
+        tracing::info!(kiosk_id = %config.kiosk_id, mode = config.mode.as_str(), demo = config.demo, "kiosk started");
+
+        Ok(Kiosk {
+            devices,
+            inputs,
+            demo_stop,
+            demo_preview,
+            runtime: Some(runtime),
+        })
+    }
+
+    /// The devices, for diagnostics and tests.
+    pub fn devices(&self) -> &Devices {
+        &self.devices
+    }
+
+    /// Hands a command to the session as if the person had touched the screen.
+    pub fn send(&self, command: UiCommand) {
+        let _ = self.inputs.send(SessionInput::Ui(command));
+    }
+}
+
+impl Drop for Kiosk {
+    fn drop(&mut self) {
+        self.demo_stop.store(true, Ordering::Relaxed);
+        if let Some(runtime) = self.runtime.take() {
+            // Device threads do not wait on tasks, so nothing here can block for long.
+            runtime.shutdown_background();
+        }
+        if let Some(thread) = self.demo_preview.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The window's callbacks become session commands.
+fn wire_commands(window: &AppWindow, inputs: &mpsc::UnboundedSender<SessionInput>) {
+    let send = |command: UiCommand| {
+        let inputs = inputs.clone();
+        move || {
+            let _ = inputs.send(SessionInput::Ui(command.clone()));
+        }
+    };
+    window.on_start(send(UiCommand::Start));
+    window.on_back(send(UiCommand::Back));
+    window.on_start_over(send(UiCommand::StartOver));
+    window.on_try_again(send(UiCommand::TryAgain));
+    let languages = inputs.clone();
+    window.on_choose_language(move |code| match code.parse::<Language>() {
+        Ok(language) => {
+            let _ = languages.send(SessionInput::Ui(UiCommand::ChooseLanguage(language)));
+        }
+        Err(error) => tracing::error!(%error, "the screen asked for a language the kiosk lacks"),
+    });
+}
+
+/// Runs a kiosk with a window on the display until the window is closed.
+pub fn run_with_window(config: &Config) -> anyhow::Result<()> {
+    let window = AppWindow::new().map_err(|error| {
+        anyhow::anyhow!("cannot open the kiosk window: {error} (is a display available? set DISPLAY or WAYLAND_DISPLAY)")
+    })?;
+    let kiosk = Kiosk::start(config, &window)?;
+    window
+        .run()
+        .map_err(|error| anyhow::anyhow!("the window's event loop failed: {error}"))?;
+    drop(kiosk);
+    Ok(())
+}

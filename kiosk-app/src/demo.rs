@@ -1,0 +1,257 @@
+//! What `kiosk demo` adds to a kiosk on simulated devices: the cards the demo panel taps,
+//! the pictures the replay camera shows, and the panel's wiring.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use kiosk_hal::camera::{LatestFrame, SlotRead};
+use kiosk_hal::sim::BlankCard;
+use kiosk_hal::{Atr, CardEvent, VirtualCard};
+use kiosk_identity::apdu::StatusWord;
+use kiosk_identity::emrtd::EMRTD_AID;
+use kiosk_ui::{AppWindow, CameraPreview, SelfTestLine};
+use slint::{ComponentHandle, ModelRc, VecModel};
+
+use crate::devices::{ReaderEvent, SimulatedDevices};
+
+/// The chip of an ID card as seen before any access control: it holds the eMRTD
+/// application, and every file in it is protected (ICAO 9303-11 §4: data groups are read
+/// only after BAC or PACE), so anything but selecting the application is refused with
+/// 6982. The identity crate's emulated CCCD, with citizens and a test PKI, replaces it.
+#[derive(Debug, Default)]
+pub struct LockedEmrtdChip {
+    application_selected: bool,
+}
+
+impl VirtualCard for LockedEmrtdChip {
+    fn atr(&self) -> Atr {
+        // PC/SC part 3 §3.1.3.2.3: the ATR a contactless reader builds for an ISO 14443-4
+        // card without historical bytes; the same for every such card, so the kiosk cannot
+        // and does not tell cards apart by it.
+        Atr::new(BlankCard::ATR.to_vec()).unwrap_or_else(|| unreachable!("5 bytes"))
+    }
+
+    fn process_apdu(&mut self, command: &[u8]) -> Vec<u8> {
+        let status = match command {
+            [_, 0xA4, 0x04, _, rest @ ..] => {
+                let selected = rest.first().is_some_and(|&lc| {
+                    usize::from(lc) == EMRTD_AID.len()
+                        && rest.get(1..=EMRTD_AID.len()) == Some(&EMRTD_AID[..])
+                });
+                self.application_selected = selected;
+                if selected {
+                    StatusWord::SUCCESS
+                } else {
+                    StatusWord::NOT_FOUND
+                }
+            }
+            [_, _, _, _, ..] => StatusWord::SECURITY_NOT_SATISFIED,
+            _ => StatusWord::WRONG_LENGTH,
+        };
+        status.0.to_be_bytes().to_vec()
+    }
+
+    fn reset(&mut self) {
+        self.application_selected = false;
+    }
+}
+
+/// Size of the pictures the demo camera replays.
+const DEMO_FRAME_SIZE: (u32, u32) = (320, 240);
+const DEMO_FRAME_COUNT: u32 = 12;
+
+/// Writes the pictures the demo's replay camera shows into `folder` unless it already
+/// holds some: a card-shaped shape crossing a desk, enough to see frames flow.
+pub fn write_demo_camera_frames(folder: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(folder)?;
+    let has_images = std::fs::read_dir(folder)?
+        .filter_map(Result::ok)
+        .any(|entry| entry.path().extension().is_some_and(|ext| ext == "png"));
+    if has_images {
+        return Ok(());
+    }
+    let (width, height) = DEMO_FRAME_SIZE;
+    for index in 0..DEMO_FRAME_COUNT {
+        let card_x = 20 + index * (width - 140) / DEMO_FRAME_COUNT;
+        let picture = image::RgbImage::from_fn(width, height, |x, y| {
+            let on_card = (card_x..card_x + 120).contains(&x) && (80..156).contains(&y);
+            let on_chip = (card_x + 12..card_x + 36).contains(&x) && (104..122).contains(&y);
+            if on_chip {
+                image::Rgb([201, 162, 39])
+            } else if on_card {
+                image::Rgb([217, 230, 245])
+            } else {
+                let shade = (60 + y * 60 / height) as u8;
+                image::Rgb([shade, shade, shade + 10])
+            }
+        });
+        picture
+            .save(folder.join(format!("frame-{index:02}.png")))
+            .map_err(std::io::Error::other)?;
+    }
+    Ok(())
+}
+
+/// Connects the demo panel's buttons to the simulated devices and shows what the devices
+/// report. Returns the thread that feeds the camera preview; it ends with the window.
+pub fn wire_panel(
+    window: &AppWindow,
+    simulated: &SimulatedDevices,
+    camera: Arc<kiosk_hal::camera::CaptureHandle>,
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<JoinHandle<()>> {
+    if let Some(slot) = &simulated.card_slot {
+        let tap = slot.clone();
+        window.on_demo_tap_id_card(move || tap.insert(Box::new(LockedEmrtdChip::default())));
+        let tap = slot.clone();
+        window.on_demo_tap_other_card(move || tap.insert(Box::new(BlankCard)));
+        let lift = slot.clone();
+        window.on_demo_remove_card(move || {
+            lift.remove();
+        });
+        let plug = slot.clone();
+        window.on_demo_toggle_reader(move || {
+            if plug.is_reader_plugged() {
+                plug.unplug_reader();
+            } else {
+                plug.plug_reader();
+            }
+        });
+    }
+    window.set_demo_camera_caption(camera_caption(&camera.frames().counts()).into());
+    let weak = window.as_weak();
+    std::thread::Builder::new()
+        .name("demo-preview".into())
+        .spawn(move || feed_camera_preview(camera.frames(), &weak, &stop))
+}
+
+/// How often the panel's camera picture is refreshed; the preview is a sign of life, not
+/// a video, and the software renderer should spend its time on the kiosk screen.
+const PREVIEW_INTERVAL: Duration = Duration::from_millis(250);
+
+fn feed_camera_preview(frames: &LatestFrame, window: &slint::Weak<AppWindow>, stop: &AtomicBool) {
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(PREVIEW_INTERVAL);
+        let update = match frames.take(PREVIEW_INTERVAL) {
+            SlotRead::Frame(frame) => {
+                let preview = CameraPreview {
+                    width: frame.width(),
+                    height: frame.height(),
+                    rgb: frame.to_rgb8(),
+                };
+                let caption = camera_caption(&frames.counts());
+                let caption = format!("{caption}, frame {}", frame.sequence);
+                Some((Some(preview), caption))
+            }
+            SlotRead::Error(error) => Some((None, format!("{}: {error}", error.kind().code()))),
+            SlotRead::Empty => None,
+            SlotRead::Closed => return,
+        };
+        if let Some((preview, caption)) = update {
+            let posted = window.upgrade_in_event_loop(move |window| {
+                if let Some(image) = preview.as_ref().and_then(CameraPreview::to_image) {
+                    window.set_demo_camera_preview(image);
+                }
+                window.set_demo_camera_caption(caption.into());
+            });
+            if posted.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+fn camera_caption(&(delivered, dropped): &(u64, u64)) -> String {
+    format!("{delivered} shown, {dropped} dropped")
+}
+
+/// Mirrors a reader event on the demo panel.
+pub fn show_reader_event(window: &slint::Weak<AppWindow>, event: &ReaderEvent) {
+    let (plugged, present, text) = match event {
+        ReaderEvent::Card(CardEvent::ReaderAttached { reader }) => {
+            (Some(true), None, format!("reader attached: {reader}"))
+        }
+        ReaderEvent::Card(CardEvent::ReaderDetached { reader }) => (
+            Some(false),
+            Some(false),
+            format!("reader detached: {reader}"),
+        ),
+        ReaderEvent::Card(CardEvent::CardInserted { atr, .. }) => {
+            (None, Some(true), format!("card inserted, {atr:?}"))
+        }
+        ReaderEvent::Card(CardEvent::CardRemoved { .. }) => {
+            (None, Some(false), "card removed".to_owned())
+        }
+        ReaderEvent::Failed(error) => (None, None, format!("reader failed: {error}")),
+    };
+    let _ = window.upgrade_in_event_loop(move |window| {
+        if let Some(plugged) = plugged {
+            window.set_demo_reader_plugged(plugged);
+        }
+        if let Some(present) = present {
+            window.set_demo_card_present(present);
+        }
+        window.set_demo_last_event(text.into());
+    });
+}
+
+/// Shows self-test results on the demo panel.
+pub fn show_self_tests(window: &slint::Weak<AppWindow>, reports: Vec<kiosk_hal::SelfTestReport>) {
+    let _ = window.upgrade_in_event_loop(move |window| {
+        let lines: Vec<SelfTestLine> = reports
+            .into_iter()
+            .map(|report| SelfTestLine {
+                device: report.device.into(),
+                outcome: report.outcome.to_string().into(),
+                detail: report.detail.into(),
+            })
+            .collect();
+        window.set_demo_self_tests(ModelRc::new(VecModel::from(lines)));
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locked_chip_selects_only_the_emrtd_application() {
+        let mut chip = LockedEmrtdChip::default();
+        let select = [
+            0x00, 0xA4, 0x04, 0x0C, 0x07, 0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01,
+        ];
+        assert_eq!(chip.process_apdu(&select), [0x90, 0x00]);
+        let other = [0x00, 0xA4, 0x04, 0x0C, 0x05, 0xA0, 0x00, 0x00, 0x00, 0x03];
+        assert_eq!(chip.process_apdu(&other), [0x6A, 0x82]);
+        // Reading EF.COM without BAC or PACE.
+        assert_eq!(
+            chip.process_apdu(&[0x00, 0xB0, 0x9E, 0x00, 0x00]),
+            [0x69, 0x82]
+        );
+        assert_eq!(chip.process_apdu(&[0x00, 0xA4]), [0x67, 0x00]);
+        // A truncated SELECT with a Lc that promises more than it sends.
+        assert_eq!(
+            chip.process_apdu(&[0x00, 0xA4, 0x04, 0x0C, 0x07, 0xA0]),
+            [0x6A, 0x82]
+        );
+    }
+
+    #[test]
+    fn demo_frames_are_written_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("camera");
+        write_demo_camera_frames(&folder).unwrap();
+        let count = std::fs::read_dir(&folder).unwrap().count();
+        assert_eq!(count, DEMO_FRAME_COUNT as usize);
+        let first = folder.join("frame-00.png");
+        let before = std::fs::metadata(&first).unwrap().modified().unwrap();
+        write_demo_camera_frames(&folder).unwrap();
+        assert_eq!(
+            std::fs::metadata(&first).unwrap().modified().unwrap(),
+            before
+        );
+    }
+}

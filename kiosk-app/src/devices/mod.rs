@@ -1,0 +1,178 @@
+//! The kiosk's devices, opened from the configuration in one place and each run on a thread
+//! of its own, because every device API below is blocking (PC/SC, V4L2, serial).
+//!
+//! The rest of the application holds only the handles here: it sends requests (transmit
+//! an APDU, print a job, run a self-test) and receives events, with errors already reduced
+//! to the HAL's shared [`ErrorKind`](kiosk_hal::ErrorKind).
+
+mod card_worker;
+mod printer_worker;
+
+use std::time::Duration;
+
+use kiosk_hal::camera::{CaptureHandle, spawn_capture};
+use kiosk_hal::sim::{
+    FilePrinter, FilePrinterPanel, ReplayCamera, SimulatedCardReader, SimulatedCardSlot,
+};
+use kiosk_hal::{ErrorKind, SelfTestReport, TestOutcome};
+
+pub use card_worker::{CardReaderHandle, ReaderEvent, spawn_card_reader};
+pub use printer_worker::{PrinterHandle, spawn_printer};
+
+use crate::config::{CameraConfig, CardReaderConfig, Config, PrinterConfig};
+
+/// All devices of a running kiosk.
+pub struct Devices {
+    pub card_reader: CardReaderHandle,
+    /// Shared so that self-tests can run on a blocking thread while capture goes on.
+    pub camera: std::sync::Arc<CaptureHandle>,
+    pub printer: PrinterHandle,
+    /// The hands of the simulated devices, when the configuration chose them.
+    pub simulated: SimulatedDevices,
+}
+
+/// Control handles of simulated devices: what the demo panel and the tests drive.
+#[derive(Default, Clone)]
+pub struct SimulatedDevices {
+    pub card_slot: Option<SimulatedCardSlot>,
+    pub printer_panel: Option<FilePrinterPanel>,
+}
+
+/// A device that the configuration names but that cannot be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceSetupError {
+    #[error("{device}: {message}")]
+    Open {
+        device: &'static str,
+        message: String,
+    },
+    #[error(
+        "{device}: backend \"{backend}\" is not part of this build yet; use backend = \"{available}\""
+    )]
+    BackendNotBuilt {
+        device: &'static str,
+        backend: &'static str,
+        available: &'static str,
+    },
+    #[error("{device}: cannot start its thread: {source}")]
+    Thread {
+        device: &'static str,
+        source: std::io::Error,
+    },
+}
+
+/// How long a device thread may take to answer a self-test before diagnostics calls it
+/// stuck.
+pub const SELF_TEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Opens every device the configuration names. The receiver carries the card reader's
+/// events; the session consumes them.
+pub fn open(
+    config: &Config,
+) -> Result<(Devices, tokio::sync::mpsc::UnboundedReceiver<ReaderEvent>), DeviceSetupError> {
+    let mut simulated = SimulatedDevices::default();
+
+    let (card_reader, reader_events) = match &config.card_reader {
+        CardReaderConfig::Simulated { reader_name } => {
+            let (reader, slot) = SimulatedCardReader::new(reader_name.clone());
+            simulated.card_slot = Some(slot);
+            spawn_card_reader(reader).map_err(|source| DeviceSetupError::Thread {
+                device: "card reader",
+                source,
+            })?
+        }
+        CardReaderConfig::Pcsc { .. } => {
+            return Err(DeviceSetupError::BackendNotBuilt {
+                device: "card_reader",
+                backend: "pcsc",
+                available: "simulated",
+            });
+        }
+    };
+
+    let camera = match &config.camera {
+        CameraConfig::Replay { path, fps } => {
+            let camera =
+                ReplayCamera::open(path, *fps).map_err(|error| DeviceSetupError::Open {
+                    device: "camera",
+                    message: error.to_string(),
+                })?;
+            std::sync::Arc::new(spawn_capture(camera).map_err(|source| {
+                DeviceSetupError::Thread {
+                    device: "camera",
+                    source,
+                }
+            })?)
+        }
+        CameraConfig::V4l2 { .. } => {
+            return Err(DeviceSetupError::BackendNotBuilt {
+                device: "camera",
+                backend: "v4l2",
+                available: "replay",
+            });
+        }
+    };
+
+    let printer = match &config.printer {
+        PrinterConfig::File { path } => {
+            let (printer, panel) =
+                FilePrinter::open(path).map_err(|error| DeviceSetupError::Open {
+                    device: "printer",
+                    message: error.to_string(),
+                })?;
+            simulated.printer_panel = Some(panel);
+            spawn_printer(printer).map_err(|source| DeviceSetupError::Thread {
+                device: "printer",
+                source,
+            })?
+        }
+        PrinterConfig::Serial { .. } => {
+            return Err(DeviceSetupError::BackendNotBuilt {
+                device: "printer",
+                backend: "serial",
+                available: "file",
+            });
+        }
+    };
+
+    let devices = Devices {
+        card_reader,
+        camera,
+        printer,
+        simulated,
+    };
+    Ok((devices, reader_events))
+}
+
+impl Devices {
+    /// Runs every device's self-test, each on the thread that owns the device, and reports
+    /// them in a fixed order. A device that does not answer in time is itself a failure.
+    pub async fn self_test_all(&self) -> Vec<SelfTestReport> {
+        let card = self.card_reader.self_test(SELF_TEST_TIMEOUT);
+        let printer = self.printer.self_test(SELF_TEST_TIMEOUT);
+        let capture = std::sync::Arc::clone(&self.camera);
+        // The capture thread answers between frames; waiting for it blocks.
+        let camera = tokio::task::spawn_blocking(move || capture.self_test(SELF_TEST_TIMEOUT));
+        let (card, printer, camera) = tokio::join!(card, printer, camera);
+        let camera = camera.ok().flatten();
+        vec![
+            card.unwrap_or_else(|| stuck("card reader")),
+            camera.unwrap_or_else(|| stuck("camera")),
+            printer.unwrap_or_else(|| stuck("printer")),
+        ]
+    }
+}
+
+fn stuck(device: &'static str) -> SelfTestReport {
+    SelfTestReport {
+        device,
+        backend: String::from("?"),
+        outcome: TestOutcome::Fail,
+        detail: format!(
+            "{}: no answer within {} s",
+            ErrorKind::Timeout.code(),
+            SELF_TEST_TIMEOUT.as_secs()
+        ),
+        took: SELF_TEST_TIMEOUT,
+    }
+}

@@ -1,0 +1,1 @@
+//! Whole-appliance tests live in `tests/`.

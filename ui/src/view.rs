@@ -1,0 +1,160 @@
+//! The view models the application fills, and how they reach the window.
+
+use std::fmt;
+use std::str::FromStr;
+
+use slint::{Image, Rgb8Pixel, SharedPixelBuffer};
+
+use crate::{AppWindow, CardOutcome, Screen};
+
+/// The languages of the kiosk's screens. Vietnamese is the default; the catalogue for it is
+/// bundled, English is the source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Language {
+    #[default]
+    Vietnamese,
+    English,
+}
+
+impl Language {
+    /// The ISO 639-1 code, as the config file and the translations use it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::Vietnamese => "vi",
+            Language::English => "en",
+        }
+    }
+}
+
+impl fmt::Display for Language {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A language code the kiosk has no screens for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown language {0:?}: the kiosk speaks \"vi\" and \"en\"")]
+pub struct LanguageError(pub String);
+
+impl FromStr for Language {
+    type Err = LanguageError;
+
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        match code {
+            "vi" => Ok(Language::Vietnamese),
+            "en" => Ok(Language::English),
+            other => Err(LanguageError(other.to_owned())),
+        }
+    }
+}
+
+/// Switches every `@tr()` string of every window to `language`.
+///
+/// Must be called on the UI thread after the window exists: Slint keeps the translation
+/// choice in the per-thread context that creating the window sets up.
+pub fn select_language(window: &AppWindow, language: Language) {
+    // Both catalogues are compiled in, so selecting one cannot fail at run time; a failure
+    // would mean the build lost the catalogue, which the ui crate's tests catch.
+    if let Err(error) = slint::select_bundled_translation(language.code()) {
+        debug_assert!(false, "bundled translation missing: {error}");
+    }
+    window.set_language(language.code().into());
+}
+
+/// What the citizen should see now. The application describes the screen; this crate
+/// decides how it looks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KioskView {
+    Welcome,
+    PresentCard,
+    ReadingCard {
+        /// 0.0 to 1.0.
+        progress: f32,
+    },
+    CardReady,
+    NotAnIdCard,
+    CardRemovedEarly,
+    ReaderProblem {
+        /// The code a technician looks up.
+        error_code: String,
+    },
+}
+
+/// Puts `view` on the window.
+pub fn show_view(window: &AppWindow, view: &KioskView) {
+    let (screen, outcome) = match view {
+        KioskView::Welcome => (Screen::Welcome, None),
+        KioskView::PresentCard => (Screen::PresentCard, None),
+        KioskView::ReadingCard { progress } => {
+            window.set_card_progress(progress.clamp(0.0, 1.0));
+            (Screen::CardStatus, Some(CardOutcome::Reading))
+        }
+        KioskView::CardReady => (Screen::CardStatus, Some(CardOutcome::Ready)),
+        KioskView::NotAnIdCard => (Screen::CardStatus, Some(CardOutcome::NotIdCard)),
+        KioskView::CardRemovedEarly => (Screen::CardStatus, Some(CardOutcome::RemovedEarly)),
+        KioskView::ReaderProblem { error_code } => {
+            window.set_card_error_code(error_code.as_str().into());
+            (Screen::CardStatus, Some(CardOutcome::ReaderProblem))
+        }
+    };
+    if let Some(outcome) = outcome {
+        window.set_card_outcome(outcome);
+    }
+    window.set_screen(screen);
+}
+
+/// A camera picture ready for the screen: RGB pixels, row by row.
+#[derive(Debug, Clone)]
+pub struct CameraPreview {
+    pub width: u32,
+    pub height: u32,
+    pub rgb: Vec<u8>,
+}
+
+impl CameraPreview {
+    /// The picture as a Slint image; `None` when the pixel count does not match the size.
+    pub fn to_image(&self) -> Option<Image> {
+        let expected = (self.width as usize)
+            .checked_mul(self.height as usize)?
+            .checked_mul(3)?;
+        if expected != self.rgb.len() {
+            return None;
+        }
+        let buffer =
+            SharedPixelBuffer::<Rgb8Pixel>::clone_from_slice(&self.rgb, self.width, self.height);
+        Some(Image::from_rgb8(buffer))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_codes_round_trip() {
+        for language in [Language::Vietnamese, Language::English] {
+            assert_eq!(language.code().parse::<Language>(), Ok(language));
+        }
+        assert_eq!(Language::default(), Language::Vietnamese);
+        let error = "fr".parse::<Language>().unwrap_err();
+        assert!(error.to_string().contains("\"fr\""));
+    }
+
+    #[test]
+    fn preview_refuses_mismatched_pixels() {
+        let preview = CameraPreview {
+            width: 4,
+            height: 2,
+            rgb: vec![0; 4 * 2 * 3 - 1],
+        };
+        assert!(preview.to_image().is_none());
+        let preview = CameraPreview {
+            width: 4,
+            height: 2,
+            rgb: vec![0; 4 * 2 * 3],
+        };
+        let image = preview.to_image().unwrap();
+        assert_eq!(image.size(), slint::PhysicalSize::new(4, 2));
+    }
+}
