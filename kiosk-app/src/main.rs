@@ -39,7 +39,7 @@ enum Command {
         config: PathBuf,
         /// Do not require device files to exist (to check a file for another machine).
         #[arg(long)]
-        skip_device_check: bool,
+        no_devices: bool,
     },
 }
 
@@ -90,11 +90,8 @@ fn run(command: Command) -> Result<(), Failure> {
             };
             app::run_with_window(&config)?;
         }
-        Command::CheckConfig {
-            config,
-            skip_device_check,
-        } => {
-            let check = if skip_device_check {
+        Command::CheckConfig { config, no_devices } => {
+            let check = if no_devices {
                 DeviceCheck::Skip
             } else {
                 DeviceCheck::Require
