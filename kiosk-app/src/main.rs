@@ -9,7 +9,7 @@ use kiosk_app::{app, demo, logging};
 
 /// Self-service kiosk for one-stop public-service counters and hospitals.
 #[derive(Debug, Parser)]
-#[command(name = "kiosk", version, about)]
+#[command(name = "kiosk", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -1,5 +1,6 @@
 //! The project's two commands, each self-sufficient on a fresh Debian 12 machine with Rust:
 //!
+//! - `cargo xtask setup`: installs every system package the other two need, at once.
 //! - `cargo xtask demo [ARGS]`: runs the kiosk in demo mode on simulated devices (ARGS go to
 //!   `kiosk demo`).
 //! - `cargo xtask test [ARGS]`: runs every test of the workspace (ARGS go to `cargo test`).
@@ -16,7 +17,8 @@ mod packages;
 
 use packages::{BUILD, DEMO_RUNTIME, VIRTUAL_DISPLAY};
 
-const USAGE: &str = "usage: cargo xtask <demo|test> [ARGS...]
+const USAGE: &str = "usage: cargo xtask <setup|demo|test> [ARGS...]
+  setup  install every system package the demo and the tests need
   demo   run the kiosk in demo mode on simulated devices (ARGS go to `kiosk demo`)
   test   run every test of the workspace (ARGS go to `cargo test`)";
 
@@ -25,6 +27,7 @@ fn main() -> ExitCode {
     let command = args.next();
     let rest: Vec<OsString> = args.collect();
     let result = match command.as_ref().and_then(|command| command.to_str()) {
+        Some("setup") => setup(),
         Some("demo") => demo(&rest),
         Some("test") => test(&rest),
         Some("-h" | "--help" | "help") => {
@@ -55,6 +58,10 @@ fn run(command: &mut Command) -> Result<(), String> {
     } else {
         Err(format!("{command:?} failed: {status}"))
     }
+}
+
+fn setup() -> Result<(), String> {
+    packages::ensure(&[BUILD, DEMO_RUNTIME, VIRTUAL_DISPLAY].concat())
 }
 
 fn test(args: &[OsString]) -> Result<(), String> {
