@@ -9,7 +9,7 @@ use kiosk_ui::{AppWindow, KioskView, Language};
 use slint::ComponentHandle;
 use tokio::sync::mpsc;
 
-use crate::config::{self, Config, Mode};
+use crate::config::{Config, Mode};
 use crate::demo;
 use crate::devices::{self, DeviceSetupError, Devices};
 use crate::session::{self, Session, SessionInput, UiCommand, ViewSink};
@@ -54,13 +54,6 @@ impl ViewSink for WindowSink {
     }
 }
 
-fn ui_language(language: config::Language) -> Language {
-    match language {
-        config::Language::Vi => Language::Vietnamese,
-        config::Language::En => Language::English,
-    }
-}
-
 impl Kiosk {
     /// Opens the devices and starts the session for `window`, which must have been created
     /// on this (the UI) thread. The window shows the welcome screen once the UI thread's
@@ -78,8 +71,7 @@ impl Kiosk {
 
         window.set_demo(config.demo);
         window.set_hospital_mode(config.mode == Mode::Hospital);
-        let default_language = ui_language(config.language);
-        kiosk_ui::select_language(window, default_language);
+        kiosk_ui::select_language(window, config.language);
 
         let (inputs, session_inputs) = mpsc::unbounded_channel();
         wire_commands(window, &inputs);
@@ -123,7 +115,7 @@ impl Kiosk {
             }
         };
         runtime.spawn(session::run(
-            Session::new(default_language),
+            Session::new(config.language),
             session_inputs,
             reader_events,
             devices.card_reader.clone(),

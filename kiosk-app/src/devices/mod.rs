@@ -3,7 +3,7 @@
 //!
 //! The rest of the application holds only the handles here: it sends requests (transmit
 //! an APDU, print a job, run a self-test) and receives events, with errors already reduced
-//! to the HAL's shared [`ErrorKind`](kiosk_hal::ErrorKind).
+//! to the HAL's shared [`ErrorKind`].
 
 mod card_worker;
 mod printer_worker;
