@@ -9,6 +9,10 @@
 //! - [`pii`]: the rules for handling a citizen's personal data in memory and in logs.
 #![forbid(unsafe_code)]
 
+pub mod access_key;
 pub mod apdu;
+pub mod date;
 pub mod emrtd;
+pub mod mrz;
 pub mod pii;
+pub mod qr;
