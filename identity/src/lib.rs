@@ -13,6 +13,8 @@ pub mod access_key;
 pub mod apdu;
 pub mod date;
 pub mod emrtd;
+pub mod lds;
 pub mod mrz;
 pub mod pii;
 pub mod qr;
+pub mod tlv;
