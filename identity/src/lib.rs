@@ -17,4 +17,6 @@ pub mod lds;
 pub mod mrz;
 pub mod pii;
 pub mod qr;
+pub mod sm;
 pub mod tlv;
+pub mod transport;
