@@ -18,6 +18,11 @@
 //! serial) implement the same traits; the application picks one per device from its
 //! configuration, in one place.
 //!
+//! [`pcsc`] is the real card reader: [`PcscCardReader`] watches the readers pcscd serves,
+//! with readers and cards coming and going, and [`sim::VpcdBridge`] serves any
+//! [`VirtualCard`] to pcscd's virtual reader (vsmartcard's vpcd), so tests drive the real
+//! PC/SC stack.
+//!
 //! This crate knows devices, not citizens: nothing here understands what a card or a
 //! receipt means.
 #![forbid(unsafe_code)]
@@ -25,10 +30,12 @@
 pub mod camera;
 pub mod card;
 mod error;
+pub mod pcsc;
 pub mod printer;
 pub mod self_test;
 pub mod sim;
 
+pub use self::pcsc::{PcscCanceller, PcscCardReader, PcscError};
 pub use camera::{Camera, Frame, PixelFormat};
 pub use card::{Atr, CardEvent, CardReader, VirtualCard};
 pub use error::{DeviceError, Error, ErrorKind};

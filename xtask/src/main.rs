@@ -15,7 +15,7 @@ use std::process::{Command, ExitCode, Stdio};
 
 mod packages;
 
-use packages::{BUILD, DEMO_RUNTIME, VIRTUAL_DISPLAY};
+use packages::{BUILD, DEMO_RUNTIME, TEST, VIRTUAL_DISPLAY};
 
 const USAGE: &str = "usage: cargo xtask <setup|demo|test> [ARGS...]
   setup  install every system package the demo and the tests need
@@ -61,11 +61,12 @@ fn run(command: &mut Command) -> Result<(), String> {
 }
 
 fn setup() -> Result<(), String> {
-    packages::ensure(&[BUILD, DEMO_RUNTIME, VIRTUAL_DISPLAY].concat())
+    packages::ensure(&[BUILD, DEMO_RUNTIME, VIRTUAL_DISPLAY, TEST].concat())
 }
 
 fn test(args: &[OsString]) -> Result<(), String> {
     packages::ensure(BUILD)?;
+    packages::ensure(TEST)?;
     run(cargo().args(["test", "--workspace", "--locked"]).args(args))
 }
 

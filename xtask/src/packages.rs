@@ -2,8 +2,13 @@
 
 use std::process::{Command, Stdio};
 
-/// To build the workspace: Slint's text layout links fontconfig through pkg-config.
-pub const BUILD: &[&str] = &["gcc", "pkg-config", "libfontconfig1-dev"];
+/// To build the workspace: Slint's text layout links fontconfig, and the PC/SC card
+/// reader (pcsc-sys) links libpcsclite, both found through pkg-config.
+pub const BUILD: &[&str] = &["gcc", "pkg-config", "libfontconfig1-dev", "libpcsclite-dev"];
+
+/// To run the tests: the whole-appliance tests start a real PC/SC daemon and put virtual
+/// cards into vsmartcard's virtual reader (vpcd).
+pub const TEST: &[&str] = &["pcscd", "vsmartcard-vpcd"];
 
 /// To open the kiosk window: the X11 libraries winit loads at run time, and fontconfig's
 /// configuration (the screens embed their own Noto Sans, so no font package is needed).

@@ -5,7 +5,9 @@
 pub mod camera;
 pub mod card;
 pub mod printer;
+pub mod vpcd;
 
 pub use camera::ReplayCamera;
 pub use card::{BlankCard, SimulatedCardReader, SimulatedCardSlot};
 pub use printer::{FilePrinter, FilePrinterPanel};
+pub use vpcd::{VpcdBridge, VpcdError};

@@ -11,6 +11,7 @@ mod printer_worker;
 use std::time::Duration;
 
 use kiosk_hal::camera::{CaptureHandle, spawn_capture};
+use kiosk_hal::pcsc::PcscCardReader;
 use kiosk_hal::sim::{
     FilePrinter, FilePrinterPanel, ReplayCamera, SimulatedCardReader, SimulatedCardSlot,
 };
@@ -81,12 +82,16 @@ pub fn open(
                 source,
             })?
         }
-        CardReaderConfig::Pcsc { .. } => {
-            return Err(DeviceSetupError::BackendNotBuilt {
-                device: "card_reader",
-                backend: "pcsc",
-                available: "simulated",
-            });
+        CardReaderConfig::Pcsc { reader } => {
+            let reader =
+                PcscCardReader::open(reader.clone()).map_err(|error| DeviceSetupError::Open {
+                    device: "card_reader",
+                    message: error.to_string(),
+                })?;
+            spawn_card_reader(reader).map_err(|source| DeviceSetupError::Thread {
+                device: "card reader",
+                source,
+            })?
         }
     };
 
