@@ -11,12 +11,17 @@
 
 pub mod access_key;
 pub mod apdu;
+pub mod clone_detection;
 pub mod date;
 pub mod emrtd;
+pub mod emulator;
 pub mod lds;
 pub mod mrz;
+pub mod pace;
+pub mod passive;
 pub mod pii;
 pub mod qr;
+pub mod security_info;
 pub mod sm;
 pub mod tlv;
 pub mod transport;

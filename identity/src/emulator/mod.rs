@@ -1,0 +1,1 @@
+//! The CCCD chip emulator: being written.

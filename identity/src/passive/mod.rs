@@ -1,0 +1,1 @@
+//! Passive authentication (ICAO 9303-11 §5.1): being written.
