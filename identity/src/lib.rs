@@ -21,6 +21,7 @@ pub mod pace;
 pub mod passive;
 pub mod pii;
 pub mod qr;
+pub mod reader;
 pub mod security_info;
 pub mod sm;
 pub mod tlv;
