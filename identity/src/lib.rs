@@ -20,6 +20,7 @@ pub mod mrz;
 pub mod pace;
 pub mod passive;
 pub mod pii;
+pub mod portrait;
 pub mod qr;
 pub mod reader;
 pub mod security_info;
