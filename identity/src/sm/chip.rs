@@ -59,6 +59,21 @@ impl ChipSecureMessaging {
         self.phase != Phase::Closed
     }
 
+    /// Restarts the session under new keys with the counter at zero, as Chip
+    /// Authentication does (ICAO 9303-11 §6.2). Only between messages: the answer to the
+    /// command that agreed the keys must already be protected under the old ones, so a
+    /// call while that answer is pending is refused, as is one on a closed session.
+    pub fn rekey(&mut self, keys: SessionKeys) -> Result<(), SmError> {
+        match self.phase {
+            Phase::Ready => {}
+            Phase::AwaitingResponse { .. } => return Err(SmError::OutOfSequence),
+            Phase::Closed => return Err(SmError::SessionClosed),
+        }
+        self.ssc = SendSequenceCounter::zero(keys.cipher());
+        self.keys = keys;
+        Ok(())
+    }
+
     /// Opens an encoded protected command: increments the counter, verifies DO'8E' over
     /// SSC ‖ padded header ‖ DO'87'/DO'85' ‖ DO'97', then decrypts. The command returned
     /// has the secure-messaging bits of CLA cleared.
