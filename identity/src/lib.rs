@@ -23,6 +23,7 @@ pub mod pii;
 pub mod portrait;
 pub mod qr;
 pub mod reader;
+pub mod sample_cards;
 pub mod security_info;
 pub mod sm;
 pub mod tlv;
