@@ -30,7 +30,11 @@ pub enum ReadError {
     #[error("the chip refused to give {file:?} ({status})")]
     FileRefused { file: LdsFile, status: StatusWord },
     #[error("{file:?} claims {len} bytes, more than the {limit} a card file may have")]
-    FileTooLarge { file: LdsFile, len: usize, limit: usize },
+    FileTooLarge {
+        file: LdsFile,
+        len: usize,
+        limit: usize,
+    },
     #[error("{file:?} is not well-formed BER: {error}")]
     Malformed { file: LdsFile, error: TlvError },
     #[error("EF.COM is not well-formed: {0}")]

@@ -105,16 +105,27 @@ fn read_command(offset: usize, length: usize) -> CommandApdu {
             .unwrap_or(offset_bytes.len() - 1);
         let mut data = vec![0x54, (offset_bytes.len() - significant) as u8];
         data.extend_from_slice(&offset_bytes[significant..]);
+        // Le counts the DO'53' wrapper around the data too (ISO/IEC 7816-4 §11.3.3), so a
+        // request for `length` bytes of file asks for the wrapper's tag and length as well.
         CommandApdu::new(0x00, 0xB1, 0x00, 0x00)
             .with_data(data)
-            .with_le(length)
+            .with_le(length + do53_overhead(length))
+    }
+}
+
+/// Bytes of tag and length in front of `length` bytes of data in DO'53'.
+fn do53_overhead(length: usize) -> usize {
+    1 + match length {
+        0..=0x7F => 1,
+        0x80..=0xFF => 2,
+        _ => 3,
     }
 }
 
 /// The data of an odd-INS READ BINARY response: the value of its DO'53'.
 fn unwrap_odd_response(file: LdsFile, data: &[u8]) -> Result<Vec<u8>, ReadError> {
-    let (object, _) = crate::tlv::Tlv::parse(data)
-        .map_err(|error| ReadError::Malformed { file, error })?;
+    let (object, _) =
+        crate::tlv::Tlv::parse(data).map_err(|error| ReadError::Malformed { file, error })?;
     if object.tag != crate::tlv::Tag::new(0x53) {
         return Err(ReadError::Malformed {
             file,
@@ -234,8 +245,12 @@ mod tests {
 
     #[test]
     fn larger_offsets_use_odd_ins_with_do54() {
+        // 0xDF bytes of data come back as 53 81 DF ..: Le asks for three bytes more.
         let command = read_command(0x8000, 0xDF).encode().unwrap();
-        assert_eq!(command, [0x00, 0xB1, 0x00, 0x00, 0x04, 0x54, 0x02, 0x80, 0x00, 0xDF]);
+        assert_eq!(
+            command,
+            [0x00, 0xB1, 0x00, 0x00, 0x04, 0x54, 0x02, 0x80, 0x00, 0xE2]
+        );
         let command = read_command(0x01_0203, 0x20).encode().unwrap();
         assert_eq!(&command[4..10], &[0x05, 0x54, 0x03, 0x01, 0x02, 0x03]);
     }
@@ -250,7 +265,10 @@ mod tests {
         assert_eq!(policy.chunk(), 0x73);
         assert!(policy.shrink(None));
         assert_eq!(policy.chunk(), 0x39);
-        assert!(!policy.shrink(None), "below the floor a chip is broken, not picky");
+        assert!(
+            !policy.shrink(None),
+            "below the floor a chip is broken, not picky"
+        );
         assert_eq!(policy.chunk(), 0x39);
         // A hint that is not smaller than the chunk is ignored: halve instead.
         let mut policy = ChunkPolicy::new(false);

@@ -50,7 +50,11 @@ pub enum AccessMethod {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReadStep {
     OpeningChip,
-    Reading { file: LdsFile, done: usize, total: usize },
+    Reading {
+        file: LdsFile,
+        done: usize,
+        total: usize,
+    },
 }
 
 /// Options of a read.
@@ -134,13 +138,20 @@ impl<'a> ChipSession<'a> {
         file: LdsFile,
         mut progress: impl FnMut(ReadStep),
     ) -> Result<Vec<u8>, ReadError> {
-        read_file(&mut self.link, file, &mut self.policy, MAX_FILE_LEN, |done, total| {
-            progress(ReadStep::Reading { file, done, total })
-        })
+        read_file(
+            &mut self.link,
+            file,
+            &mut self.policy,
+            MAX_FILE_LEN,
+            |done, total| progress(ReadStep::Reading { file, done, total }),
+        )
     }
 
     /// Reads EF.COM, every data group of [`READ_DATA_GROUPS`] it lists, and EF.SOD.
-    pub fn read_all(mut self, mut progress: impl FnMut(ReadStep)) -> Result<ChipReadout, ReadError> {
+    pub fn read_all(
+        mut self,
+        mut progress: impl FnMut(ReadStep),
+    ) -> Result<ChipReadout, ReadError> {
         let com = self.read(LdsFile::Com, &mut progress)?;
         let listed = EfCom::parse(&com).map_err(ReadError::EfCom)?;
         let mut data_groups = BTreeMap::new();
@@ -169,7 +180,13 @@ fn read_card_access(
     policy: &mut ChunkPolicy,
 ) -> Result<Option<Vec<u8>>, ReadError> {
     let mut plain = Plain(transport);
-    match read_file(&mut plain, LdsFile::CardAccess, policy, MAX_FILE_LEN, |_, _| {}) {
+    match read_file(
+        &mut plain,
+        LdsFile::CardAccess,
+        policy,
+        MAX_FILE_LEN,
+        |_, _| {},
+    ) {
         Ok(bytes) => Ok(Some(bytes)),
         // A chip without PACE has no EF.CardAccess, or refuses it before the application
         // is selected; either way the reader goes on with BAC.
@@ -191,7 +208,11 @@ fn open_with_bac(
             continue;
         };
         attempts += 1;
-        match bac::establish(transport, BacKeys::from_mrz_information(&information), random) {
+        match bac::establish(
+            transport,
+            BacKeys::from_mrz_information(&information),
+            random,
+        ) {
             Ok(sm) => return Ok(sm),
             Err(BacError::AccessDenied(_)) => continue,
             Err(BacError::Send(error)) => return Err(error.into()),
