@@ -28,3 +28,4 @@ pub mod security_info;
 pub mod sm;
 pub mod tlv;
 pub mod transport;
+pub mod verify;

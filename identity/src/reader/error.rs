@@ -2,6 +2,7 @@
 
 use crate::apdu::StatusWord;
 use crate::lds::{EfComError, LdsFile};
+use crate::pace::PaceError;
 use crate::sm::SmError;
 use crate::sm::bac::BacError;
 use crate::tlv::TlvError;
@@ -21,6 +22,8 @@ pub enum ReadError {
     NoAccessKey,
     #[error("the chip refused all {attempts} access keys tried")]
     AccessDenied { attempts: usize },
+    #[error("PACE failed: {0}")]
+    Pace(PaceError),
     #[error("basic access control failed: {0}")]
     Bac(BacError),
     #[error("secure messaging failed: {0}")]
@@ -81,7 +84,9 @@ impl ReadError {
             // Secure messaging breaks when the card is lifted halfway through an exchange
             // as much as when a chip is hostile; the first is far more common at a kiosk.
             ReadError::SecureMessaging(_) => ReadFailure::CardMoved,
+            ReadError::Pace(PaceError::SecureMessaging(_)) => ReadFailure::CardMoved,
             ReadError::Bac(_)
+            | ReadError::Pace(_)
             | ReadError::FileNotFound { .. }
             | ReadError::FileRefused { .. }
             | ReadError::FileTooLarge { .. }

@@ -17,6 +17,8 @@ use std::collections::BTreeMap;
 use crate::access_key::AccessKey;
 use crate::emrtd;
 use crate::lds::{DataGroup, EfCom, LdsFile};
+use crate::pace::{self, PaceError, PacePassword};
+use crate::security_info::{PaceInfo, SecurityInfos};
 use crate::sm::bac::{self, BacError, BacKeys};
 use crate::sm::{RandomSource, SecureMessaging, SmTransport};
 use crate::transport::{self, CardTransport};
@@ -24,7 +26,7 @@ use crate::transport::{self, CardTransport};
 pub use error::{ReadError, ReadFailure};
 pub use files::{ChunkPolicy, EXTENDED_CHUNK, SHORT_CHUNK};
 
-use files::{Plain, read_file};
+use files::{Exchange, Plain, read_file};
 
 /// The largest file the reader accepts. A CCCD portrait is 15–25 KB; anything near this
 /// is a hostile length, and refusing it keeps memory bounded.
@@ -43,6 +45,11 @@ pub const READ_DATA_GROUPS: [DataGroup; 5] = [
 /// How the chip was opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccessMethod {
+    /// PACE with the card access number (the last 6 digits of the ID number).
+    PaceCan,
+    /// PACE with a key from the machine-readable zone.
+    PaceMrz,
+    /// Basic Access Control, for chips without PACE.
     Bac,
 }
 
@@ -55,6 +62,8 @@ pub enum ReadStep {
         done: usize,
         total: usize,
     },
+    /// The chip proves it is no copy (Chip or Active Authentication).
+    CheckingChip,
 }
 
 /// Options of a read.
@@ -104,16 +113,41 @@ impl<'a> ChipSession<'a> {
         }
         let mut policy = ChunkPolicy::new(options.extended_length);
         let card_access = read_card_access(transport, &mut policy)?;
+        let pace = card_access
+            .as_deref()
+            .and_then(|file| SecurityInfos::parse_card_access(file).ok())
+            .and_then(|infos| pace::choose(&infos).ok());
 
-        let selected = transport::send(transport, &emrtd::select_application())?;
-        if !selected.status.is_success() {
-            return Err(ReadError::NotAnEmrtd(selected.status));
-        }
-        let sm = open_with_bac(transport, keys, random)?;
+        let (sm, access) = match pace {
+            // ICAO 9303-11 §4.2: a chip that offers PACE is opened with PACE; BAC with the
+            // same MRZ would fail for the same reason a PACE-MRZ attempt did, so a refused
+            // key is not retried with BAC.
+            Some(info) => {
+                let (sm, access) = open_with_pace(transport, &info, keys, random)?;
+                let mut link = SmTransport::new(transport, sm);
+                let selected = link.exchange(&emrtd::select_application())?;
+                if !selected.status.is_success() {
+                    return Err(ReadError::NotAnEmrtd(selected.status));
+                }
+                return Ok(Self {
+                    link,
+                    policy,
+                    access,
+                    card_access,
+                });
+            }
+            None => {
+                let selected = transport::send(transport, &emrtd::select_application())?;
+                if !selected.status.is_success() {
+                    return Err(ReadError::NotAnEmrtd(selected.status));
+                }
+                (open_with_bac(transport, keys, random)?, AccessMethod::Bac)
+            }
+        };
         Ok(Self {
             link: SmTransport::new(transport, sm),
             policy,
-            access: AccessMethod::Bac,
+            access,
             card_access,
         })
     }
@@ -193,6 +227,42 @@ fn read_card_access(
         Err(ReadError::FileNotFound { .. } | ReadError::FileRefused { .. }) => Ok(None),
         Err(other) => Err(other),
     }
+}
+
+/// Tries each key with PACE, the CAN first, until the chip accepts one. Stops at once when
+/// the chip says its password is nearly or fully blocked: a citizen's card must never be
+/// locked by the kiosk's guessing.
+fn open_with_pace(
+    transport: &mut dyn CardTransport,
+    info: &PaceInfo,
+    keys: &[AccessKey],
+    random: &mut dyn RandomSource,
+) -> Result<(SecureMessaging, AccessMethod), ReadError> {
+    let mut attempts = 0;
+    for key in keys {
+        let Some(password) = PacePassword::from_access_key(key) else {
+            continue;
+        };
+        let access = match key {
+            AccessKey::Can(_) => AccessMethod::PaceCan,
+            AccessKey::Mrz { .. } => AccessMethod::PaceMrz,
+        };
+        attempts += 1;
+        match pace::establish(transport, info, &password, random) {
+            Ok(sm) => return Ok((sm, access)),
+            Err(PaceError::WrongAccessKey {
+                remaining_tries: None | Some(2..),
+            }) => continue,
+            Err(PaceError::WrongAccessKey { .. })
+            | Err(PaceError::PasswordSuspended { .. })
+            | Err(PaceError::PasswordBlocked) => {
+                return Err(ReadError::AccessDenied { attempts });
+            }
+            Err(PaceError::Send(error)) => return Err(error.into()),
+            Err(other) => return Err(ReadError::Pace(other)),
+        }
+    }
+    Err(ReadError::AccessDenied { attempts })
 }
 
 /// Tries each MRZ key with BAC until the chip accepts one.
