@@ -59,6 +59,25 @@ impl VirtualCard for LockedEmrtdChip {
     }
 }
 
+/// A sample citizen's CCCD chip, emulated by the identity crate, lying on the simulated
+/// reader.
+pub struct EmulatedCccd(pub kiosk_identity::emulator::CccdChip);
+
+impl VirtualCard for EmulatedCccd {
+    fn atr(&self) -> Atr {
+        // The emulator answers with the fixed 5-byte ATR of an ISO 14443-4 card.
+        Atr::new(self.0.atr()).unwrap_or_else(|| unreachable!("CCCD_ATR is a valid ATR"))
+    }
+
+    fn process_apdu(&mut self, command: &[u8]) -> Vec<u8> {
+        self.0.process_apdu(command)
+    }
+
+    fn reset(&mut self) {
+        self.0.reset();
+    }
+}
+
 /// Size of the pictures the demo camera replays.
 const DEMO_FRAME_SIZE: (u32, u32) = (320, 240);
 const DEMO_FRAME_COUNT: u32 = 12;

@@ -10,6 +10,7 @@
 //! channels and `slint::invoke_from_event_loop`, never shared mutable state.
 
 pub mod app;
+pub mod card_link;
 pub mod config;
 pub mod demo;
 pub mod devices;

@@ -108,6 +108,16 @@ impl CardReaderHandle {
         answer.await.map_err(|_| gone())?
     }
 
+    /// Sends one command APDU and waits for the response on the calling thread. Must not
+    /// be called from an async task: it blocks.
+    pub fn transmit_blocking(&self, command: Vec<u8>) -> Result<Vec<u8>, DeviceError> {
+        let (reply, answer) = oneshot::channel();
+        self.requests
+            .send(Request::Transmit { command, reply })
+            .map_err(|_| gone())?;
+        answer.blocking_recv().map_err(|_| gone())?
+    }
+
     /// Runs the reader's self-test; `None` if the thread did not answer within `timeout`.
     pub async fn self_test(&self, timeout: Duration) -> Option<SelfTestReport> {
         let (reply, answer) = oneshot::channel();
