@@ -3,23 +3,25 @@
 //!
 //! Every command goes through [`CccdChip::respond`]: parsed (a malformed one is 6700),
 //! opened under secure messaging when a session stands, executed, and its answer
-//! protected. The protocols still to come have their arms in [`CccdChip::execute`],
-//! marked "Next", answering what a chip without them answers.
+//! protected. PACE, Chip Authentication and Active Authentication are handed to
+//! `authentication.rs`.
 
 use std::mem;
 
 use crate::apdu::{CommandApdu, ResponseApdu, StatusWord};
 use crate::emrtd::EMRTD_AID;
 use crate::lds::LdsFile;
+use crate::pace::ChipPace;
 use crate::sm::bac::{BacError, BacKeys, ChipBac};
 use crate::sm::{SmError, parse_command_apdu};
 use crate::tlv::{Tag, Tlv, encode_tlv};
 
 use super::access::{Access, AccessProtocol, SecureSession};
+use super::authentication::CaStep;
 use super::files::{self, Location, ReadCondition, ReadOutcome};
 use super::{CccdChip, Selection};
 
-mod ins {
+pub(super) mod ins {
     pub const SELECT: u8 = 0xA4;
     pub const READ_BINARY: u8 = 0xB0;
     pub const READ_BINARY_ODD: u8 = 0xB1;
@@ -32,7 +34,7 @@ mod ins {
 
 /// Status words of ISO/IEC 7816-4 §5.6 the chip answers with, beyond those in
 /// [`StatusWord`].
-mod sw {
+pub(super) mod sw {
     use crate::apdu::StatusWord;
 
     /// Verification failed: the BAC cryptogram does not open under the chip's key.
@@ -58,19 +60,19 @@ const OFFSET_TAG: Tag = Tag::new(0x54);
 
 /// Whether the command came under secure messaging; LDS files need it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Channel {
+pub(super) enum Channel {
     Plain,
     Secure,
 }
 
-fn status(status: StatusWord) -> ResponseApdu {
+pub(super) fn status(status: StatusWord) -> ResponseApdu {
     ResponseApdu {
         data: Vec::new(),
         status,
     }
 }
 
-fn encode(response: ResponseApdu) -> Vec<u8> {
+pub(super) fn encode(response: ResponseApdu) -> Vec<u8> {
     let mut bytes = response.data;
     bytes.extend(response.status.0.to_be_bytes());
     bytes
@@ -112,6 +114,14 @@ impl CccdChip {
                 return encode(status(answer));
             }
         };
+        match Self::chip_authentication_step(&mut session, &command) {
+            Some(CaStep::Answered(bytes)) => {
+                self.access = Access::Secure(session);
+                return bytes;
+            }
+            Some(CaStep::SessionLost) => return encode(status(sw::NO_PRECISE_DIAGNOSIS)),
+            None => {}
+        }
         let response = self.execute(&command, Channel::Secure);
         match session.sm.protect_response(&response) {
             Ok(bytes) => {
@@ -122,11 +132,13 @@ impl CccdChip {
         }
     }
 
-    /// A plain command: BAC's two steps need the access state, the rest does not.
+    /// A plain command: BAC's two steps and PACE's need the access state, the rest does
+    /// not.
     fn respond_plain(&mut self, command: &CommandApdu) -> ResponseApdu {
         match command.ins {
             ins::GET_CHALLENGE => self.bac_challenge(command),
             ins::EXTERNAL_AUTHENTICATE => self.bac_authenticate(command),
+            _ if ChipPace::handles(command) => self.pace_step(command),
             _ => self.execute(command, Channel::Plain),
         }
     }
@@ -134,15 +146,11 @@ impl CccdChip {
     /// The commands whose answer does not change the access state.
     fn execute(&mut self, command: &CommandApdu, channel: Channel) -> ResponseApdu {
         match command.ins {
-            // Next: PACE (MSE:Set AT C1A4, ICAO 9303-11 §4.4.4) and Chip Authentication
-            // (MSE:Set AT 41A4 or Set KAT 41A6, §6.2.4) start here. A chip that offers
-            // neither knows the instruction but no protocol it names: 6A88.
-            ins::MANAGE_SECURITY_ENVIRONMENT => status(sw::REFERENCED_DATA_NOT_FOUND),
-            // Next: PACE's four steps and Chip Authentication's key agreement (§4.4.4.2,
-            // §6.2.4). Without them the instruction is unknown.
-            ins::GENERAL_AUTHENTICATE => status(StatusWord::INS_NOT_SUPPORTED),
-            // Next: Active Authentication (§6.1.4), with the key in chip-keys/aa.der.
-            ins::INTERNAL_AUTHENTICATE => status(StatusWord::INS_NOT_SUPPORTED),
+            // PACE in plain and Chip Authentication under secure messaging were taken
+            // before; what reaches here names no protocol the chip runs now.
+            ins::MANAGE_SECURITY_ENVIRONMENT => self.other_security_environment(command, channel),
+            ins::GENERAL_AUTHENTICATE => self.stray_general_authenticate(),
+            ins::INTERNAL_AUTHENTICATE => self.internal_authenticate(command, channel),
             _ if command.cla != 0x00 => status(sw::CLA_NOT_SUPPORTED),
             ins::SELECT => self.select(command),
             ins::READ_BINARY => self.read_binary(command, channel),
@@ -333,10 +341,7 @@ impl CccdChip {
         };
         match bac.external_authenticate(command, self.random.as_mut()) {
             Ok((response, sm)) => {
-                self.access = Access::Secure(SecureSession {
-                    sm,
-                    established_by: AccessProtocol::Bac,
-                });
+                self.access = self.open_session(sm, AccessProtocol::Bac);
                 response
             }
             Err(BacError::AuthenticationLength(_)) => status(StatusWord::WRONG_LENGTH),

@@ -5,8 +5,9 @@
 //!   EF.COM  EF.CardAccess  EF.SOD  DG1  DG2 … DG16   the chip's files, bytes as stored
 //!   mrz.txt        the MRZ, three lines of 30 (gives the BAC and PACE-MRZ key)
 //!   can.txt        the Card Access Number, 6 digits
-//!   chip-keys/ca.der   PKCS#8 DER private key for Chip Authentication (DG14's key)
-//!   chip-keys/aa.der   PKCS#8 DER private key for Active Authentication (DG15's key)
+//!   chip-keys/ca.der   PKCS#8 DER private key for Chip Authentication (DG14's key, EC)
+//!   chip-keys/aa.der   PKCS#8 DER private key for Active Authentication (DG15's key,
+//!                      EC or RSA)
 //!   quirks.txt     one behaviour per line (see below)
 //! ```
 //!
@@ -18,7 +19,12 @@
 //! `quirks.txt`: `#` starts a comment; each other line is one of
 //!
 //! - `refuse-256-byte-reads`: READ BINARY asking for 256 bytes answers 6700;
-//! - `max-read-length N`: READ BINARY asking for more than N bytes answers 6700.
+//! - `max-read-length N`: READ BINARY asking for more than N bytes answers 6700;
+//! - `pace-retry-counter N`: PACE blocks its password after N wrong tries (1 to 15).
+//!
+//! The chip offers PACE when EF.CardAccess announces it, Chip Authentication when
+//! `chip-keys/ca.der` exists, Active Authentication when `chip-keys/aa.der` does; see
+//! [`super::protocols`].
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -27,8 +33,8 @@ use std::path::{Path, PathBuf};
 use crate::lds::{DataGroup, LdsFile};
 use crate::mrz::{MrzError, Td1Mrz};
 use crate::pii::Sensitive;
-use crate::tlv::Tlv;
 
+use super::keys::{ChipKeyError, ChipPrivateKey};
 use super::{CccdChip, ChipConfig, ChipFiles, ChipKeys, ChipQuirks};
 
 /// The largest file the loader reads: far above any CCCD file (DG2, the largest, is some
@@ -47,6 +53,7 @@ pub const ACTIVE_AUTHENTICATION_KEY_FILE: &str = "aa.der";
 /// Quirk flags of `quirks.txt`.
 pub const QUIRK_REFUSE_256: &str = "refuse-256-byte-reads";
 pub const QUIRK_MAX_READ_LENGTH: &str = "max-read-length";
+pub const QUIRK_PACE_RETRY_COUNTER: &str = "pace-retry-counter";
 
 /// The name of a chip file in a card folder: `EF.COM`, `EF.CardAccess`, `EF.SOD`, `DG1`
 /// … `DG16`.
@@ -91,14 +98,21 @@ pub enum FolderError {
     },
     #[error("{path}: a Card Access Number has exactly 6 digits")]
     Can { path: PathBuf },
-    #[error("{path}: not a DER-encoded PKCS#8 private key (one DER SEQUENCE)")]
-    Key { path: PathBuf },
+    #[error("{path}: not a private key the chip can use: {source}")]
+    Key {
+        path: PathBuf,
+        #[source]
+        source: ChipKeyError,
+    },
     #[error(
-        "{path}, line {line}: unknown quirk; known: {QUIRK_REFUSE_256}, {QUIRK_MAX_READ_LENGTH} N"
+        "{path}, line {line}: unknown quirk; known: {QUIRK_REFUSE_256}, \
+         {QUIRK_MAX_READ_LENGTH} N, {QUIRK_PACE_RETRY_COUNTER} N"
     )]
     UnknownQuirk { path: PathBuf, line: usize },
     #[error("{path}, line {line}: {QUIRK_MAX_READ_LENGTH} takes a number of bytes from 1 to 65536")]
     BadReadLength { path: PathBuf, line: usize },
+    #[error("{path}, line {line}: {QUIRK_PACE_RETRY_COUNTER} takes a number of tries from 1 to 15")]
+    BadRetryCounter { path: PathBuf, line: usize },
 }
 
 /// Loads card folders.
@@ -143,8 +157,17 @@ impl CardFolder {
         };
 
         let keys_dir = folder.join(CHIP_KEYS_DIR);
+        let ca_path = keys_dir.join(CHIP_AUTHENTICATION_KEY_FILE);
+        let chip_authentication = private_key(&ca_path)?
+            .map(|key| {
+                key.into_ec().map_err(|source| FolderError::Key {
+                    path: ca_path.clone(),
+                    source,
+                })
+            })
+            .transpose()?;
         let keys = ChipKeys {
-            chip_authentication: private_key(&keys_dir.join(CHIP_AUTHENTICATION_KEY_FILE))?,
+            chip_authentication,
             active_authentication: private_key(&keys_dir.join(ACTIVE_AUTHENTICATION_KEY_FILE))?,
         };
 
@@ -212,21 +235,18 @@ fn can(path: &Path, bytes: Vec<u8>) -> Result<Sensitive<String>, FolderError> {
     }
 }
 
-/// A private key file, checked to be one DER SEQUENCE (a PKCS#8 `PrivateKeyInfo`, RFC
-/// 5208 §5); the protocol that uses it reads the rest.
-fn private_key(path: &Path) -> Result<Option<Sensitive<Vec<u8>>>, FolderError> {
+/// A private key file: PKCS#8 DER (RFC 5208 §5), EC or RSA ([`ChipPrivateKey`]).
+fn private_key(path: &Path) -> Result<Option<ChipPrivateKey>, FolderError> {
     let Some(bytes) = read_optional(path)? else {
         return Ok(None);
     };
     let bytes = Sensitive::new(bytes);
-    let is_sequence =
-        Tlv::parse_exact(bytes.expose()).is_ok_and(|tlv| tlv.tag == crate::tlv::Tag::SEQUENCE);
-    if !is_sequence {
-        return Err(FolderError::Key {
+    ChipPrivateKey::from_pkcs8_der(bytes.expose())
+        .map(Some)
+        .map_err(|source| FolderError::Key {
             path: path.to_owned(),
-        });
-    }
-    Ok(Some(bytes))
+            source,
+        })
 }
 
 fn parse_quirks(path: &Path, text: &str) -> Result<ChipQuirks, FolderError> {
@@ -255,6 +275,23 @@ fn parse_quirks(path: &Path, text: &str) -> Result<ChipQuirks, FolderError> {
                     line: line_number,
                 });
             }
+            (Some(QUIRK_PACE_RETRY_COUNTER), value, None) => {
+                // 63Cx has four bits for the tries left (BSI TR-03110-3 §B.11.1).
+                let tries = value
+                    .and_then(|value| value.parse::<u8>().ok())
+                    .filter(|tries| (1..=15).contains(tries))
+                    .ok_or_else(|| FolderError::BadRetryCounter {
+                        path: path.to_owned(),
+                        line: line_number,
+                    })?;
+                quirks.pace_retry_counter = Some(tries);
+            }
+            (Some(QUIRK_PACE_RETRY_COUNTER), _, _) => {
+                return Err(FolderError::BadRetryCounter {
+                    path: path.to_owned(),
+                    line: line_number,
+                });
+            }
             _ => {
                 return Err(FolderError::UnknownQuirk {
                     path: path.to_owned(),
@@ -275,6 +312,9 @@ pub fn quirks_text(quirks: ChipQuirks) -> String {
     }
     if let Some(length) = quirks.max_read_length {
         text.push_str(&format!("{QUIRK_MAX_READ_LENGTH} {length}\n"));
+    }
+    if let Some(tries) = quirks.pace_retry_counter {
+        text.push_str(&format!("{QUIRK_PACE_RETRY_COUNTER} {tries}\n"));
     }
     text
 }

@@ -3,37 +3,40 @@
 //! [`CccdChip`] answers command APDUs as the chip of a Vietnamese ID card does: the eMRTD
 //! application selected by AID, EF.CardAccess readable in plain from the master file, the
 //! LDS files (EF.COM, the data groups, EF.SOD) readable only under secure messaging after
-//! BAC, READ BINARY with short and extended lengths, and the quirks of cards in the field
-//! (MISSION.md): 6D00 to a SELECT of the master file, optionally 6700 to reads of 256
-//! bytes and a small I/O buffer. It uses the same protocol code as the terminal, from the
-//! chip's side: [`crate::sm::bac::ChipBac`] and [`crate::sm::ChipSecureMessaging`].
+//! BAC or PACE, READ BINARY with short and extended lengths, Chip Authentication and
+//! Active Authentication, and the quirks of cards in the field (MISSION.md): 6D00 to a
+//! SELECT of the master file, optionally 6700 to reads of 256 bytes and a small I/O
+//! buffer. It uses the same protocol code as the terminal, from the chip's side:
+//! [`crate::sm::bac::ChipBac`], [`crate::pace::ChipPace`],
+//! [`crate::clone_detection::ChipCaResponder`], [`crate::clone_detection::ChipAaSigner`]
+//! and [`crate::sm::ChipSecureMessaging`].
 //!
 //! How the pieces fit:
 //!
 //! - [`folder`]: [`CardFolder::load`] builds a chip from a folder of raw files, so a card
 //!   made by any tool can be emulated;
 //! - [`files`]: the file system and READ BINARY over it;
-//! - [`access`]: the access-control state machine and where PACE, Chip Authentication and
-//!   Active Authentication plug in;
-//! - `applet`: the commands, one handler each.
-//!
-//! Not yet offered (their chip sides are being written): PACE, Chip Authentication and
-//! Active Authentication. Their commands get the answer of a chip without them — MSE
-//! 6A88, GENERAL AUTHENTICATE and INTERNAL AUTHENTICATE 6D00 — so readers fall back to
-//! BAC, as with an older card.
+//! - [`keys`]: the chip's private keys as PKCS#8;
+//! - [`protocols`]: what the chip offers, from its EF.CardAccess, DG14 and keys;
+//! - [`access`]: the access-control state machine;
+//! - `applet` and `authentication`: the commands, one handler each.
 //!
 //! The kiosk's hardware layer wraps a [`CccdChip`] as a virtual card; this crate does not
 //! depend on it.
 
 pub mod access;
 mod applet;
+mod authentication;
 pub mod files;
 pub mod folder;
+pub mod keys;
+pub mod protocols;
 
 use std::fmt;
 
 use zeroize::Zeroizing;
 
+use crate::clone_detection::EcPrivateKey;
 use crate::mrz::{Td1Mrz, check_digit};
 use crate::pii::Sensitive;
 use crate::sm::{OsRandom, RandomSource};
@@ -41,8 +44,11 @@ use crate::sm::{OsRandom, RandomSource};
 pub use access::{AccessProtocol, AccessState};
 pub use files::{ChipFiles, ElementaryFile, Location, ReadCondition};
 pub use folder::{CardFolder, FolderError};
+pub use keys::{ChipKeyError, ChipPrivateKey};
+pub use protocols::OfferedProtocols;
 
 use access::{Access, AttemptCounter};
+use protocols::Protocols;
 
 /// The ATR a PC/SC reader synthesises for an ISO/IEC 14443-4 card without historical bytes
 /// (PC/SC part 3 §3.1.3.2.3: 3B 8n 80 01 with the check byte). Contactless CCCD chips are
@@ -58,25 +64,29 @@ pub struct ChipQuirks {
     /// Answer 6700 to any READ BINARY that asks for more than this many bytes, as a chip
     /// with a small I/O buffer does; the reader must shrink its chunks.
     pub max_read_length: Option<usize>,
+    /// Tries PACE allows before the password blocks (BSI TR-03110-3 §B.11.1: each wrong
+    /// password answers 63Cx with x tries left, then 6983). `None`, as on CCCD chips,
+    /// whose CAN and MRZ are printed on the card: wrong passwords are only counted.
+    pub pace_retry_counter: Option<u8>,
 }
 
-/// The chip's private keys, PKCS#8 DER, kept for the protocols that use them.
+/// The chip's private keys, kept for the protocols that use them.
 #[derive(Clone, Default)]
 pub struct ChipKeys {
     /// For Chip Authentication (ICAO 9303-11 §6.2), matching the public key in DG14.
-    pub chip_authentication: Option<Sensitive<Vec<u8>>>,
+    pub chip_authentication: Option<EcPrivateKey>,
     /// For Active Authentication (ICAO 9303-11 §6.1), matching the public key in DG15.
-    pub active_authentication: Option<Sensitive<Vec<u8>>>,
+    pub active_authentication: Option<ChipPrivateKey>,
 }
 
 impl fmt::Debug for ChipKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChipKeys")
-            .field("chip_authentication", &self.chip_authentication.is_some())
             .field(
-                "active_authentication",
-                &self.active_authentication.is_some(),
+                "chip_authentication",
+                &self.chip_authentication.as_ref().map(EcPrivateKey::curve),
             )
+            .field("active_authentication", &self.active_authentication)
             .finish()
     }
 }
@@ -86,7 +96,7 @@ impl fmt::Debug for ChipKeys {
 pub struct ChipConfig {
     pub files: ChipFiles,
     /// The card's MRZ: its document number, date of birth and date of expiry make the
-    /// BAC key (and, later, the PACE-MRZ password).
+    /// BAC key and the PACE-MRZ password.
     pub mrz: Td1Mrz,
     /// The Card Access Number for PACE-CAN, 6 digits.
     pub can: Option<Sensitive<String>>,
@@ -95,7 +105,7 @@ pub struct ChipConfig {
 }
 
 /// Which secrets beyond the MRZ the chip was given: a test checks that a folder's keys
-/// arrived, before the protocols that use them are offered.
+/// arrived ([`CccdChip::offered_protocols`] tells what the chip does with them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoadedSecrets {
     pub can: bool,
@@ -126,6 +136,7 @@ pub struct CccdChip {
     can: Option<Sensitive<String>>,
     keys: ChipKeys,
     quirks: ChipQuirks,
+    protocols: Protocols,
     access: Access,
     selection: Selection,
     attempts: AttemptCounter,
@@ -135,12 +146,22 @@ pub struct CccdChip {
 impl CccdChip {
     /// A chip drawing its nonces and keys from the operating system.
     pub fn new(config: ChipConfig) -> Self {
+        let mrz_information = mrz_information(&config.mrz);
+        let protocols = Protocols::new(
+            &config.files,
+            &mrz_information,
+            config.can.as_ref(),
+            config.keys.chip_authentication.as_ref(),
+            config.keys.active_authentication.as_ref(),
+            config.quirks.pace_retry_counter,
+        );
         Self {
             files: config.files,
-            mrz_information: mrz_information(&config.mrz),
+            mrz_information,
             can: config.can,
             keys: config.keys,
             quirks: config.quirks,
+            protocols,
             access: Access::Locked,
             selection: Selection::AFTER_RESET,
             attempts: AttemptCounter::default(),
@@ -165,16 +186,32 @@ impl CccdChip {
         self.respond(command)
     }
 
-    /// Power cycle: the session keys, a pending challenge and the selection are lost; the
-    /// count of failed attempts is not (it lives in the chip's non-volatile memory).
+    /// Power cycle: the session keys, a pending challenge or PACE run and the selection
+    /// are lost; the count of failed attempts and PACE's tries left are not (they live in
+    /// the chip's non-volatile memory).
     pub fn reset(&mut self) {
         self.access = Access::Locked;
         self.selection = Selection::AFTER_RESET;
     }
 
-    /// Failed BAC attempts (EXTERNAL AUTHENTICATE answered 6300) since the chip was made.
+    /// Failed access attempts since the chip was made: BAC's EXTERNAL AUTHENTICATE and
+    /// PACE's mutual authentication answered 6300 (or 63Cx).
     pub fn failed_access_attempts(&self) -> u32 {
         self.attempts.failed()
+    }
+
+    /// The tries PACE's password has left, when the chip has a retry counter
+    /// ([`ChipQuirks::pace_retry_counter`]).
+    pub fn pace_tries_left(&self) -> Option<u8> {
+        self.protocols
+            .pace
+            .as_ref()
+            .and_then(|pace| pace.tries_left)
+    }
+
+    /// The protocols beyond BAC that the chip answers.
+    pub fn offered_protocols(&self) -> OfferedProtocols {
+        self.protocols.offered()
     }
 
     pub fn access_state(&self) -> AccessState {

@@ -6,8 +6,8 @@ use crate::date::CalendarDate;
 use crate::lds::ParentWrapping;
 use crate::qr::Sex;
 
-use super::SampleCitizen;
 use super::portrait::{HairStyle, PortraitStyle};
+use super::{AaAlgorithm, SampleCitizen};
 
 /// Called only in `const` blocks: a date that does not exist fails the build, not a run.
 const fn date(year: u16, month: u8, day: u8) -> CalendarDate {
@@ -23,7 +23,8 @@ fn text(value: &str) -> String {
 
 /// Four citizens: different provinces (Hà Nội 001, Đà Nẵng 048, Hồ Chí Minh 079, Cần
 /// Thơ 092), both sexes, born in the 1960s, 1980s, 1990s and 2000s, each with another
-/// wrapping of the parents' names in DG13.
+/// wrapping of the parents' names in DG13. The last one's chip signs Active
+/// Authentication with RSA-2048 (ISO/IEC 9796-2), the others' with ECDSA P-256.
 pub fn sample_citizens() -> Vec<SampleCitizen> {
     vec![
         SampleCitizen {
@@ -50,6 +51,7 @@ pub fn sample_citizens() -> Vec<SampleCitizen> {
                 face_half_width: 0.21,
                 glasses: false,
             },
+            active_authentication: AaAlgorithm::EcdsaP256,
         },
         SampleCitizen {
             id_number: text("079196004321"),
@@ -75,6 +77,7 @@ pub fn sample_citizens() -> Vec<SampleCitizen> {
                 face_half_width: 0.19,
                 glasses: false,
             },
+            active_authentication: AaAlgorithm::EcdsaP256,
         },
         SampleCitizen {
             id_number: text("048205007788"),
@@ -100,6 +103,7 @@ pub fn sample_citizens() -> Vec<SampleCitizen> {
                 face_half_width: 0.23,
                 glasses: true,
             },
+            active_authentication: AaAlgorithm::EcdsaP256,
         },
         SampleCitizen {
             id_number: text("092168003456"),
@@ -125,6 +129,7 @@ pub fn sample_citizens() -> Vec<SampleCitizen> {
                 face_half_width: 0.2,
                 glasses: true,
             },
+            active_authentication: AaAlgorithm::Rsa2048,
         },
     ]
 }

@@ -4,39 +4,51 @@
 //! turns it into what a card carries: the QR text (which [`crate::qr::CccdQr::parse`]
 //! accepts), the TD1 MRZ, the CAN, and the chip's files — EF.COM, DG1, DG2 (a synthetic
 //! portrait, JPEG) and DG13 — encoded by the same [`crate::lds`] code the reader parses
-//! with. [`SampleCard::write_to`] writes it as a card folder that
+//! with. [`SampleCard::issue`] adds what makes the card verifiable (`security`):
+//! EF.CardAccess, DG14 and DG15 with the chip's keys, and EF.SOD signed by a Document
+//! Signer. [`SampleCard::write_to`] writes it as a card folder that
 //! [`crate::emulator::CardFolder`] loads.
 //!
-//! Phase 2 adds, through [`SampleCard::set_file`] and [`SampleCard::keys`]: EF.CardAccess
-//! (PACE), DG14 and `chip-keys/ca.der` (Chip Authentication), DG15 and `chip-keys/aa.der`
-//! (Active Authentication), EF.SOD signed by a test CSCA → Document Signer chain, and the
-//! forged variants (tampered DG13, wrong SOD signature, unknown CSCA, expired signer,
-//! cloned chip), each a change to a built [`SampleCard`].
+//! [`write_sample_set`] writes a whole test world (`set`): a trust folder with the test
+//! CSCA, the genuine card of every sample citizen, and the forged variants (tampered
+//! DG13, wrong SOD signature, unknown CSCA, expired signer, cloned chip), each with the
+//! check that must catch it.
 
 mod citizens;
 pub mod portrait;
+mod security;
+mod set;
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::access_key::expiry::{CardExpiry, card_expiry};
+use crate::clone_detection::{EcCurve, KeyError};
 use crate::date::CalendarDate;
 use crate::emulator::folder::{
     self, ACTIVE_AUTHENTICATION_KEY_FILE, CAN_FILE, CHIP_AUTHENTICATION_KEY_FILE, CHIP_KEYS_DIR,
     MRZ_FILE, QUIRKS_FILE,
 };
-use crate::emulator::{ChipKeys, ChipQuirks};
+use crate::emulator::{ChipKeyError, ChipKeys, ChipPrivateKey, ChipQuirks};
 use crate::lds::{
     DataGroup, Dg1, Dg2, Dg13, EfCom, FaceImage, ImageFormat, LdsFile, LdsVersion, ParentWrapping,
     UnicodeVersion,
 };
 use crate::mrz::{MrzError, Td1Mrz, mrz_name_component};
+use crate::passive::build::{BuildError, Issued};
 use crate::pii::Sensitive;
 use crate::qr::{CccdQr, CitizenIdNumber, IdNumberError, QrError, Sex};
+use crate::security_info::SecurityInfoError;
+use crate::sm::{RandomError, RandomSource};
 
 pub use citizens::sample_citizens;
 pub use portrait::{HairStyle, PortraitError, PortraitStyle};
+pub use security::{AaAlgorithm, generate_chip_keys};
+pub use set::{
+    ExpectedFailure, ForgedCard, Forgery, GeneratedCard, MASTER_LIST_FILE, SampleSet,
+    TRUSTED_CSCA_FILE, write_sample_set,
+};
 
 /// The QR text of the card, in a card folder; the emulator ignores it, the demo shows it.
 pub const QR_FILE: &str = "qr.txt";
@@ -78,6 +90,8 @@ pub struct SampleCitizen {
     /// How DG13 wraps the parents' names (each wrapping is seen on issued cards).
     pub parent_wrapping: ParentWrapping,
     pub portrait: PortraitStyle,
+    /// How the chip signs for Active Authentication (DG15).
+    pub active_authentication: AaAlgorithm,
 }
 
 /// Why a sample card could not be made or written.
@@ -96,6 +110,23 @@ pub enum SampleCardError {
     Qr(#[from] QrError),
     #[error(transparent)]
     Portrait(#[from] PortraitError),
+    #[error("a chip key could not be made: {0}")]
+    Random(#[from] RandomError),
+    #[error("a chip key: {0}")]
+    ChipKey(#[from] ChipKeyError),
+    #[error("a chip public key: {0}")]
+    Key(#[from] KeyError),
+    #[error(
+        "Chip Authentication keys of the sample cards are on brainpoolP256r1 or P-256, \
+         not {0}"
+    )]
+    ChipAuthenticationCurve(EcCurve),
+    #[error("EF.CardAccess or DG14 could not be encoded: {0}")]
+    SecurityInfo(#[from] SecurityInfoError),
+    #[error("signing: {0}")]
+    Signing(#[from] BuildError),
+    #[error("today's date is too close to the calendar's limits for a validity window")]
+    DateOutOfRange,
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -233,6 +264,21 @@ impl SampleCard {
         Ok(card)
     }
 
+    /// The card of `citizen` as issued: [`Self::build`], fresh chip keys (the Chip
+    /// Authentication key on brainpoolP256r1, the Active Authentication key the citizen's
+    /// chip uses) with EF.CardAccess, DG14 and DG15, and EF.SOD signed by
+    /// `document_signer`.
+    pub fn issue(
+        citizen: &SampleCitizen,
+        document_signer: &Issued,
+        rng: &mut dyn RandomSource,
+    ) -> Result<Self, SampleCardError> {
+        let mut card = Self::build(citizen)?;
+        card.add_chip_security(generate_chip_keys(citizen.active_authentication, rng)?)?;
+        card.sign(&document_signer.certificate, &document_signer.key)?;
+        Ok(card)
+    }
+
     /// Stores `bytes` as `file`. Storing a data group rewrites EF.COM to list every data
     /// group the card holds; a forged variant that wants another EF.COM sets it after.
     pub fn set_file(&mut self, file: LdsFile, bytes: Vec<u8>) {
@@ -276,7 +322,7 @@ impl SampleCard {
     }
 
     /// Writes the card folder at `path` (created if needed; files already there are
-    /// replaced, others left alone).
+    /// replaced, chip keys the card does not have removed, other files left alone).
     pub fn write_to(&self, path: &Path) -> Result<(), SampleCardError> {
         create_dir(path)?;
         for (file, bytes) in &self.files {
@@ -289,17 +335,27 @@ impl SampleCard {
         write(&path.join(CAN_FILE), format!("{}\n", self.can).as_bytes())?;
         write(&path.join(QR_FILE), self.qr_text.as_bytes())?;
         let keys = [
-            (CHIP_AUTHENTICATION_KEY_FILE, &self.keys.chip_authentication),
+            (
+                CHIP_AUTHENTICATION_KEY_FILE,
+                self.keys
+                    .chip_authentication
+                    .clone()
+                    .map(ChipPrivateKey::Ec),
+            ),
             (
                 ACTIVE_AUTHENTICATION_KEY_FILE,
-                &self.keys.active_authentication,
+                self.keys.active_authentication.clone(),
             ),
         ];
+        let dir = path.join(CHIP_KEYS_DIR);
         for (name, key) in keys {
-            if let Some(key) = key {
-                let dir = path.join(CHIP_KEYS_DIR);
-                create_dir(&dir)?;
-                write(&dir.join(name), key.expose())?;
+            match key {
+                Some(key) => {
+                    create_dir(&dir)?;
+                    write(&dir.join(name), &key.to_pkcs8_der()?)?;
+                }
+                // A card without the key must not keep one from an earlier write.
+                None => remove_if_present(&dir.join(name))?,
             }
         }
         let quirks = folder::quirks_text(self.quirks);
@@ -308,19 +364,6 @@ impl SampleCard {
         }
         Ok(())
     }
-}
-
-/// Writes the card of every [`sample_citizens`] under `root`, one folder each, and returns
-/// the folders.
-pub fn write_sample_cards(root: &Path) -> Result<Vec<PathBuf>, SampleCardError> {
-    sample_citizens()
-        .iter()
-        .map(|citizen| {
-            let folder = root.join(citizen.folder_name());
-            SampleCard::build(citizen)?.write_to(&folder)?;
-            Ok(folder)
-        })
-        .collect()
 }
 
 fn create_dir(path: &Path) -> Result<(), SampleCardError> {
@@ -335,4 +378,15 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), SampleCardError> {
         path: path.to_owned(),
         source,
     })
+}
+
+fn remove_if_present(path: &Path) -> Result<(), SampleCardError> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(SampleCardError::Io {
+            path: path.to_owned(),
+            source,
+        }),
+    }
 }

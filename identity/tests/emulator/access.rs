@@ -249,3 +249,104 @@ fn hostile_commands_never_panic() {
         );
     }
 }
+
+/// The commands of a whole PACE, Chip Authentication and Active Authentication session,
+/// cut at every length, sent to an issued card's chip in each state those protocols add:
+/// PACE under way, secure messaging after PACE, and re-keyed by Chip Authentication. Each
+/// gets at least a status word; afterwards the chip still opens and reads.
+#[test]
+fn hostile_commands_to_the_pace_and_chip_authentication_states_never_panic() {
+    use kiosk_identity::clone_detection::{CaParameters, ChipPublicKey, run_chip_authentication};
+
+    let world = world();
+    let card = &world.set.cards[0];
+    let password = can_password(&card.qr_text);
+    let infos = SecurityInfos::parse_dg14(&fs::read(card.folder.join("DG14")).expect("DG14"))
+        .expect("DG14");
+    let ca_key = infos.chip_authentication_public_keys().next().expect("key");
+    let ca = || {
+        let spki = der::Encode::to_der(&ca_key.key).expect("SPKI");
+        CaParameters::new(
+            kiosk_identity::sm::Cipher::Aes128,
+            None,
+            ChipPublicKey::from_spki_der(&spki).expect("key"),
+        )
+    };
+    let chip_authenticated = |wire: &mut Wire| {
+        let session = open_with_pace(wire, &password);
+        let mut sm = SmTransport::new(wire, session);
+        run_chip_authentication(&mut sm, ca(), &mut OsRandom).expect("CA");
+        read_file(&mut sm, DG1, 0x40);
+        sm.send(
+            &CommandApdu::new(0x00, 0x88, 0x00, 0x00)
+                .with_data([1, 2, 3, 4, 5, 6, 7, 8])
+                .with_le(256),
+        )
+        .expect("AA");
+    };
+    let mut recorder = load(&card.folder);
+    chip_authenticated(&mut recorder);
+    let mut hostile: Vec<Vec<u8>> = Vec::new();
+    for command in &recorder.sent {
+        hostile.extend((0..=command.len()).map(|len| command[..len].to_vec()));
+    }
+    hostile.extend([
+        vec![0x10, 0x86, 0x00, 0x00, 0x02, 0x7C, 0x00, 0x00],
+        vec![0x10, 0x86, 0x00, 0x00, 0x04, 0x7C, 0x02, 0x81, 0x00, 0x00],
+        vec![0x10, 0x86, 0x00, 0x00, 0x04, 0x7C, 0x82, 0xFF, 0xFF],
+        vec![0x00, 0x22, 0xC1, 0xA4, 0x03, 0x83, 0x01, 0x02],
+        vec![0x00, 0x22, 0xC1, 0xA4, 0x05, 0x80, 0x03, 0x06, 0x01, 0x00],
+        vec![0x00, 0x22, 0x41, 0xA6, 0x03, 0x91, 0x01, 0x04],
+        vec![
+            0x00, 0x86, 0x00, 0x00, 0x05, 0x7C, 0x03, 0x80, 0x01, 0x04, 0x00,
+        ],
+    ]);
+
+    let mut locked = load(&card.folder);
+    let mut running = load(&card.folder);
+    let mut secure = load(&card.folder);
+    let mut rekeyed = load(&card.folder);
+    let info = pace_info(&mut locked);
+    for command in &hostile {
+        if running.chip.access_state() != AccessState::PaceInProgress {
+            let start = CommandApdu::new(0x00, 0x22, 0xC1, 0xA4).with_data(
+                [
+                    &[0x80, 0x0A][..],
+                    info.protocol.oid().as_bytes(),
+                    &[0x83, 0x01, 0x02],
+                ]
+                .concat(),
+            );
+            assert_eq!(running.send(&start).status, StatusWord::SUCCESS);
+        }
+        if !matches!(
+            secure.chip.access_state(),
+            AccessState::SecureMessaging(AccessProtocol::PaceCan)
+        ) {
+            secure.chip.reset();
+            open_with_pace(&mut secure, &password);
+        }
+        if !matches!(
+            rekeyed.chip.access_state(),
+            AccessState::ChipAuthenticated(_)
+        ) {
+            rekeyed.chip.reset();
+            chip_authenticated(&mut rekeyed);
+        }
+        for wire in [&mut locked, &mut running, &mut secure, &mut rekeyed] {
+            let answer = wire.chip.process_apdu(command);
+            assert!(answer.len() >= 2, "{command:02X?} → {answer:02X?}");
+        }
+    }
+    for mut wire in [locked, running, secure, rekeyed] {
+        wire.chip.reset();
+        let session = open_with_pace(&mut wire, &password);
+        let mut sm = SmTransport::new(&mut wire, session);
+        assert_eq!(
+            read_file(&mut sm, DG1, 0xDF),
+            fs::read(card.folder.join("DG1")).expect("DG1")
+        );
+        drop(sm);
+        assert_eq!(wire.chip.failed_access_attempts(), 0);
+    }
+}

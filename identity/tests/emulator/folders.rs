@@ -49,12 +49,37 @@ fn folder_problems_are_named_by_file() {
         matches!(key, FolderError::Key { .. }) && names(&key, "aa.der"),
         "{key}"
     );
-    // One DER SEQUENCE passes the loader's check; the protocol reads the rest.
+    // One DER SEQUENCE is not yet a key: the loader reads it as PKCS#8.
     fs::write(
         folder.join("chip-keys/aa.der"),
         [0x30, 0x03, 0x02, 0x01, 0x00],
     )
     .expect("write");
+    assert!(matches!(
+        error(folder),
+        FolderError::Key {
+            source: ChipKeyError::Malformed(_),
+            ..
+        }
+    ));
+    let keys = generate_chip_keys(AaAlgorithm::Rsa2048, &mut OsRandom).expect("keys");
+    let rsa = keys.active_authentication.expect("an RSA key");
+    let rsa = rsa.to_pkcs8_der().expect("PKCS#8");
+    fs::write(folder.join("chip-keys/aa.der"), &rsa).expect("write");
+    // Chip Authentication is ECDH: an RSA key there is named as the problem.
+    fs::write(folder.join("chip-keys/ca.der"), &rsa).expect("write");
+    let ca = error(folder);
+    assert!(
+        matches!(
+            ca,
+            FolderError::Key {
+                source: ChipKeyError::NotEllipticCurve,
+                ..
+            }
+        ) && names(&ca, "ca.der"),
+        "{ca}"
+    );
+    fs::remove_file(folder.join("chip-keys/ca.der")).expect("remove");
     let chip = CardFolder::load(folder).expect("loads");
     assert_eq!(
         chip.loaded_secrets(),
@@ -64,6 +89,28 @@ fn folder_problems_are_named_by_file() {
             active_authentication_key: true,
         }
     );
+    // Without EF.CardAccess no PACE; an AA key without DG15 is still answered with.
+    assert_eq!(
+        chip.offered_protocols(),
+        OfferedProtocols {
+            pace: false,
+            chip_authentication: false,
+            active_authentication: true,
+        }
+    );
+
+    for line in [
+        "pace-retry-counter 0",
+        "pace-retry-counter 16",
+        "pace-retry-counter",
+    ] {
+        fs::write(folder.join("quirks.txt"), format!("{line}\n")).expect("write");
+        assert!(
+            matches!(error(folder), FolderError::BadRetryCounter { line: 1, .. }),
+            "{line}"
+        );
+    }
+    fs::remove_file(folder.join("quirks.txt")).expect("remove");
 
     let mrz = fs::read_to_string(folder.join("mrz.txt")).expect("read");
     fs::write(folder.join("mrz.txt"), mrz.replacen("ID", "P<", 1)).expect("write");

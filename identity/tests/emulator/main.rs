@@ -1,8 +1,13 @@
 //! The emulated CCCD chip, loaded from sample-card folders, read through the terminal's
-//! own code: BAC, secure messaging, SELECT and READ BINARY in chunks, the LDS parsers.
+//! own code: BAC and PACE, secure messaging, SELECT and READ BINARY in chunks, the LDS
+//! parsers, passive authentication against the generated trust folder, Chip and Active
+//! Authentication.
 
 mod access;
+mod clone_checks;
 mod folders;
+mod issued;
+mod pace_access;
 mod reading;
 
 use std::fs;
@@ -13,21 +18,31 @@ use kiosk_identity::apdu::{CommandApdu, ResponseApdu, StatusWord};
 use kiosk_identity::date::CalendarDate;
 use kiosk_identity::emrtd;
 use kiosk_identity::emulator::folder::{self, FolderError, MAX_FILE_BYTES};
-use kiosk_identity::emulator::{AccessProtocol, AccessState, CardFolder, CccdChip, LoadedSecrets};
+use kiosk_identity::emulator::{
+    AccessProtocol, AccessState, CardFolder, CccdChip, ChipKeyError, LoadedSecrets,
+    OfferedProtocols,
+};
 use kiosk_identity::lds::{DataGroup, Dg1, Dg2, Dg13, EfCom, ImageFormat, LdsFile, ParentWrapping};
 use kiosk_identity::mrz::Td1Mrz;
+use kiosk_identity::pace::{self, PaceError, PacePassword};
 use kiosk_identity::qr::{CccdQr, ChipIdentity, CitizenIdNumber, Sex, compare_with_chip};
 use kiosk_identity::reader::{AccessMethod, ChipSession, ReadOptions};
-use kiosk_identity::sample_cards::{SampleCard, SampleCitizen, sample_citizens};
+use kiosk_identity::sample_cards::{
+    AaAlgorithm, SampleCard, SampleCitizen, generate_chip_keys, sample_citizens,
+};
+use kiosk_identity::sample_cards::{SampleSet, write_sample_set};
+use kiosk_identity::security_info::{PaceInfo, SecurityInfos};
 use kiosk_identity::sm::bac::{self, BacError, BacKeys};
 use kiosk_identity::sm::{OsRandom, SecureMessaging, SmTransport};
-use kiosk_identity::tlv::total_len_from_header;
+use kiosk_identity::tlv::{Tlv, total_len_from_header};
 use kiosk_identity::transport::{self, CardTransport, TransportError};
 
 const DG1: LdsFile = LdsFile::DataGroup(DataGroup::Dg1);
 const DG2: LdsFile = LdsFile::DataGroup(DataGroup::Dg2);
 const DG3: LdsFile = LdsFile::DataGroup(DataGroup::Dg3);
 const DG13: LdsFile = LdsFile::DataGroup(DataGroup::Dg13);
+const DG14: LdsFile = LdsFile::DataGroup(DataGroup::Dg14);
+const DG15: LdsFile = LdsFile::DataGroup(DataGroup::Dg15);
 
 /// The reader's side of the wire: every command goes to the chip and is recorded.
 struct Wire {
@@ -145,4 +160,70 @@ fn read_file(sm: &mut SmTransport<'_>, file: LdsFile, chunk: usize) -> Vec<u8> {
         total = total.or(total_len_from_header(&bytes).expect("a TLV header"));
     }
     bytes
+}
+
+/// A whole generated sample set in a temporary folder.
+struct World {
+    _dir: tempfile::TempDir,
+    set: SampleSet,
+}
+
+fn world() -> World {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let set = write_sample_set(dir.path(), &mut OsRandom).expect("the sample set is written");
+    World { _dir: dir, set }
+}
+
+/// EF.CardAccess read in plain from the master file, selected by its FID (the CCCD
+/// answers 6D00 to selecting the master file), and the PACEInfo the kiosk would run.
+fn pace_info(wire: &mut Wire) -> PaceInfo {
+    assert_eq!(
+        wire.send(&select_ef(LdsFile::CardAccess)).status,
+        StatusWord::SUCCESS
+    );
+    let mut bytes = Vec::new();
+    let mut total = None;
+    while total.is_none_or(|total| bytes.len() < total) {
+        let answer = wire.send(&read_binary(bytes.len(), 0x20));
+        assert!(!answer.data.is_empty(), "{:?}", answer.status);
+        bytes.extend(answer.data);
+        total = total.or(total_len_from_header(&bytes).expect("a TLV header"));
+    }
+    let infos = SecurityInfos::parse_card_access(&bytes).expect("EF.CardAccess parses");
+    pace::choose(&infos).expect("the chip offers a PACE the kiosk runs")
+}
+
+/// The PACE password of the CAN, as the kiosk derives it from the card's QR code.
+fn can_password(qr_text: &str) -> PacePassword {
+    let qr = CccdQr::parse(qr_text).expect("the QR text parses");
+    PacePassword::can(&qr.id_number().can())
+}
+
+fn mrz_password(mrz: &Td1Mrz) -> PacePassword {
+    let key = AccessKey::from_mrz(mrz, 2026).expect("MRZ dates");
+    PacePassword::mrz(&key.mrz_information().expect("an MRZ key"))
+}
+
+/// EF.CardAccess read from the master file of a chip just put on the reader, then PACE,
+/// then the application selected under secure messaging (ICAO 9303-11 §4.2).
+fn open_with_pace(wire: &mut Wire, password: &PacePassword) -> SecureMessaging {
+    let info = pace_info(wire);
+    pace_session(wire, &info, password)
+}
+
+/// PACE with `info` from wherever the chip stands (EF.CardAccess lives in the master file,
+/// so a second session reuses what the first read), then the application under SM.
+fn pace_session(wire: &mut Wire, info: &PaceInfo, password: &PacePassword) -> SecureMessaging {
+    let session = pace::establish(wire, info, password, &mut OsRandom).expect("PACE opens");
+    let mut sm = SmTransport::new(wire, session);
+    let selected = sm
+        .send(&emrtd::select_application())
+        .expect("SELECT under SM");
+    assert_eq!(selected.status, StatusWord::SUCCESS);
+    sm.into_secure_messaging()
+}
+
+/// The refusal PACE ends in with a wrong password.
+fn pace_refusal(wire: &mut Wire, info: &PaceInfo, password: &PacePassword) -> PaceError {
+    pace::establish(wire, info, password, &mut OsRandom).expect_err("PACE is refused")
 }
