@@ -12,7 +12,12 @@ use tokio::sync::mpsc;
 use crate::config::{Config, Mode};
 use crate::demo;
 use crate::devices::{self, DeviceSetupError, Devices};
-use crate::session::{self, Session, SessionInput, UiCommand, ViewSink};
+use crate::session::{
+    self, CardChecking, Session, SessionInput, SessionSetup, UiCommand, ViewSink,
+};
+use kiosk_identity::passive::TrustStore;
+use kiosk_identity::reader::ReadOptions;
+use kiosk_identity::sample_cards::SampleSet;
 
 /// Why a kiosk could not start.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +28,8 @@ pub enum StartError {
     Runtime(std::io::Error),
     #[error("cannot start the demo panel: {0}")]
     DemoPanel(std::io::Error),
+    #[error("identity.trust_store: {0}")]
+    TrustStore(#[from] kiosk_identity::passive::TrustStoreError),
 }
 
 /// A started kiosk. Dropping it stops the session and releases the devices.
@@ -58,7 +65,19 @@ impl Kiosk {
     /// Opens the devices and starts the session for `window`, which must have been created
     /// on this (the UI) thread. The window shows the welcome screen once the UI thread's
     /// event loop runs.
-    pub fn start(config: &Config, window: &AppWindow) -> Result<Kiosk, StartError> {
+    ///
+    /// `demo_cards` are the sample cards the demo panel lays on the simulated reader.
+    pub fn start(
+        config: &Config,
+        window: &AppWindow,
+        demo_cards: Option<SampleSet>,
+    ) -> Result<Kiosk, StartError> {
+        let checking = CardChecking {
+            trust_store: Arc::new(load_trust_store(config)?),
+            options: ReadOptions {
+                extended_length: config.identity.extended_length,
+            },
+        };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             // Two cores on the appliance; the UI thread and the device threads need the rest.
             .worker_threads(2)
@@ -83,6 +102,8 @@ impl Kiosk {
                 demo::wire_panel(
                     window,
                     &devices.simulated,
+                    demo_cards,
+                    inputs.clone(),
                     Arc::clone(&devices.camera),
                     Arc::clone(&demo_stop),
                 )
@@ -118,8 +139,11 @@ impl Kiosk {
             Session::new(config.language),
             session_inputs,
             reader_events,
-            devices.card_reader.clone(),
-            config.idle_timeout(),
+            SessionSetup {
+                reader: devices.card_reader.clone(),
+                checking,
+                idle_timeout: config.idle_timeout(),
+            },
             WindowSink(window.as_weak()),
             observer,
         ));
@@ -139,6 +163,11 @@ impl Kiosk {
         &self.devices
     }
 
+    /// Hands a QR code to the session as if the camera had read it.
+    pub fn scan_qr(&self, text: impl Into<String>) {
+        let _ = self.inputs.send(SessionInput::QrScanned(text.into()));
+    }
+
     /// Hands a command to the session as if the person had touched the screen.
     pub fn send(&self, command: UiCommand) {
         let _ = self.inputs.send(SessionInput::Ui(command));
@@ -156,6 +185,21 @@ impl Drop for Kiosk {
             let _ = thread.join();
         }
     }
+}
+
+/// The CSCA certificates and master lists the configuration names. Files that do not load
+/// are logged and skipped; a kiosk without any trust store verifies no card as genuine.
+fn load_trust_store(config: &Config) -> Result<TrustStore, StartError> {
+    let Some(folder) = &config.identity.trust_store else {
+        tracing::warn!("no identity.trust_store configured: no card can be verified as genuine");
+        return Ok(TrustStore::new());
+    };
+    let (store, report) = TrustStore::from_folder(folder)?;
+    for (file, problem) in report.failures() {
+        tracing::warn!(file = %file.display(), %problem, "trust store file skipped");
+    }
+    tracing::info!(certificates = store.len(), folder = %folder.display(), "trust store loaded");
+    Ok(store)
 }
 
 /// The window's callbacks become session commands.
@@ -180,11 +224,11 @@ fn wire_commands(window: &AppWindow, inputs: &mpsc::UnboundedSender<SessionInput
 }
 
 /// Runs a kiosk with a window on the display until the window is closed.
-pub fn run_with_window(config: &Config) -> anyhow::Result<()> {
+pub fn run_with_window(config: &Config, demo_cards: Option<SampleSet>) -> anyhow::Result<()> {
     let window = AppWindow::new().map_err(|error| {
         anyhow::anyhow!("cannot open the kiosk window: {error} (is a display available? set DISPLAY or WAYLAND_DISPLAY)")
     })?;
-    let kiosk = Kiosk::start(config, &window)?;
+    let kiosk = Kiosk::start(config, &window, demo_cards)?;
     window
         .run()
         .map_err(|error| anyhow::anyhow!("the window's event loop failed: {error}"))?;

@@ -1,21 +1,26 @@
 //! What `kiosk demo` adds to a kiosk on simulated devices: the cards the demo panel taps,
 //! the pictures the replay camera shows, and the panel's wiring.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use kiosk_hal::camera::{LatestFrame, SlotRead};
-use kiosk_hal::sim::BlankCard;
+use kiosk_hal::sim::{BlankCard, SimulatedCardSlot};
 use kiosk_hal::{Atr, CardEvent, VirtualCard};
 use kiosk_identity::apdu::StatusWord;
 use kiosk_identity::emrtd::EMRTD_AID;
+use kiosk_identity::emulator::CardFolder;
+use kiosk_identity::sample_cards::{SampleCardError, SampleSet, write_sample_set};
+use kiosk_identity::sm::OsRandom;
 use kiosk_ui::{AppWindow, CameraPreview, SelfTestLine};
 use slint::{ComponentHandle, ModelRc, VecModel};
+use tokio::sync::mpsc;
 
 use crate::devices::{ReaderEvent, SimulatedDevices};
+use crate::session::SessionInput;
 
 /// The chip of an ID card as seen before any access control: it holds the eMRTD
 /// application, and every file in it is protected (ICAO 9303-11 §4: data groups are read
@@ -114,17 +119,83 @@ pub fn write_demo_camera_frames(folder: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Writes the demo's sample cards (a test CSCA, four citizens' cards signed under it, and
+/// five forgeries) into `folder`, afresh on every start so certificates are always valid.
+pub fn write_demo_cards(folder: &Path) -> Result<SampleSet, SampleCardError> {
+    if folder.exists() {
+        // Yesterday's set was signed by another test PKI; mixing the two would make every
+        // card look forged.
+        let _ = std::fs::remove_dir_all(folder);
+    }
+    write_sample_set(folder, &mut OsRandom)
+}
+
+/// Lays one card after another from a list: the citizen shows its QR code to the (demo)
+/// camera, then places it on the reader.
+struct CardCycle {
+    cards: Vec<(PathBuf, String)>,
+    next: AtomicUsize,
+}
+
+impl CardCycle {
+    fn tap(&self, slot: &SimulatedCardSlot, inputs: &mpsc::UnboundedSender<SessionInput>) {
+        if self.cards.is_empty() {
+            return;
+        }
+        let index = self.next.fetch_add(1, Ordering::Relaxed) % self.cards.len();
+        let (folder, qr_text) = &self.cards[index];
+        match CardFolder::load(folder) {
+            Ok(chip) => {
+                let _ = inputs.send(SessionInput::QrScanned(qr_text.clone()));
+                slot.insert(Box::new(EmulatedCccd(chip)));
+            }
+            Err(error) => tracing::error!(%error, "demo card cannot be loaded"),
+        }
+    }
+}
+
 /// Connects the demo panel's buttons to the simulated devices and shows what the devices
 /// report. Returns the thread that feeds the camera preview; it ends with the window.
 pub fn wire_panel(
     window: &AppWindow,
     simulated: &SimulatedDevices,
+    cards: Option<SampleSet>,
+    inputs: mpsc::UnboundedSender<SessionInput>,
     camera: Arc<kiosk_hal::camera::CaptureHandle>,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<JoinHandle<()>> {
     if let Some(slot) = &simulated.card_slot {
-        let tap = slot.clone();
-        window.on_demo_tap_id_card(move || tap.insert(Box::new(LockedEmrtdChip::default())));
+        let (genuine, forged) = match &cards {
+            Some(set) => (
+                set.cards
+                    .iter()
+                    .map(|card| (card.folder.clone(), card.qr_text.clone()))
+                    .collect(),
+                set.forged
+                    .iter()
+                    .map(|card| (card.folder.clone(), card.qr_text.clone()))
+                    .collect(),
+            ),
+            None => (Vec::new(), Vec::new()),
+        };
+        let genuine = Arc::new(CardCycle {
+            cards: genuine,
+            next: AtomicUsize::new(0),
+        });
+        let forged = Arc::new(CardCycle {
+            cards: forged,
+            next: AtomicUsize::new(0),
+        });
+        let (tap, to_session) = (slot.clone(), inputs.clone());
+        window.on_demo_tap_id_card(move || {
+            if genuine.cards.is_empty() {
+                tap.insert(Box::new(LockedEmrtdChip::default()));
+            } else {
+                genuine.tap(&tap, &to_session);
+            }
+        });
+        let (tap, to_session) = (slot.clone(), inputs.clone());
+        window.on_demo_tap_forged_card(move || forged.tap(&tap, &to_session));
         let tap = slot.clone();
         window.on_demo_tap_other_card(move || tap.insert(Box::new(BlankCard)));
         let lift = slot.clone();

@@ -81,14 +81,26 @@ fn run(command: Command) -> Result<(), Failure> {
     match command {
         Command::Run { config } => {
             let config = config::load(&config).map_err(Failure::Config)?;
-            app::run_with_window(&config)?;
+            app::run_with_window(&config, None)?;
         }
         Command::Demo { config, data_dir } => {
-            let config = match config {
+            let mut config = match config {
                 Some(path) => config::load(&path).map_err(Failure::Config)?,
                 None => demo_config(&data_dir)?,
             };
-            app::run_with_window(&config)?;
+            let cards_dir = data_dir.join("sample-cards");
+            let cards = demo::write_demo_cards(&cards_dir).map_err(|error| {
+                anyhow::anyhow!(
+                    "cannot write the demo's sample cards to {}: {error}",
+                    cards_dir.display()
+                )
+            })?;
+            // The demo's cards are signed by a test authority made for them; a demo
+            // configuration without a trust store of its own trusts that one.
+            if config.identity.trust_store.is_none() {
+                config.identity.trust_store = Some(cards.trust_dir.clone());
+            }
+            app::run_with_window(&config, Some(cards))?;
         }
         Command::CheckConfig { config, no_devices } => {
             let check = if no_devices {

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use kiosk_app::app::Kiosk;
 use kiosk_app::config::Config;
-use kiosk_app::demo::{LockedEmrtdChip, write_demo_camera_frames};
-use kiosk_ui::{AppWindow, CardOutcome, Screen, headless};
+use kiosk_app::demo::{LockedEmrtdChip, write_demo_camera_frames, write_demo_cards};
+use kiosk_ui::{AppWindow, CardOutcome, NotGenuineReason, Screen, headless};
 use slint::{ComponentHandle, Model, PhysicalSize, Rgba8Pixel, SharedPixelBuffer};
 
 /// Generous: this is how long a broken event path takes to fail, not a speed requirement.
@@ -64,10 +64,13 @@ fn a_tapped_card_travels_from_the_reader_to_the_screen() {
     let driver = headless::install(WINDOW).expect("headless Slint platform");
     let data = tempfile::tempdir().expect("temporary demo folder");
     write_demo_camera_frames(&data.path().join("camera")).expect("demo camera pictures");
-    let config = Config::demo_default(data.path());
+    let mut config = Config::demo_default(data.path());
+    let cards = write_demo_cards(&data.path().join("sample-cards")).expect("sample cards");
+    config.identity.trust_store = Some(cards.trust_dir.clone());
 
     let window = AppWindow::new().expect("kiosk window");
-    let kiosk = Kiosk::start(&config, &window).expect("kiosk starts on simulated devices");
+    let kiosk =
+        Kiosk::start(&config, &window, Some(cards)).expect("kiosk starts on simulated devices");
 
     assert!(
         driver.run_until(PATIENCE, || window.get_demo_reader_plugged()
@@ -89,33 +92,67 @@ fn a_tapped_card_travels_from_the_reader_to_the_screen() {
         "English text should replace Vietnamese"
     );
 
-    // A chip ID card lands on the simulated reader.
+    // The demo panel shows a citizen's QR code and lays their chip ID card on the reader:
+    // the chip is opened with PACE, read, and verified against the test CSCA.
+    window.invoke_demo_tap_id_card();
+    assert!(
+        driver.run_until(PATIENCE, || window.get_screen() == Screen::CardStatus
+            && window.get_card_outcome() == CardOutcome::Genuine),
+        "a genuine sample card must be verified; screen is {:?}, outcome {:?}",
+        window.get_screen(),
+        window.get_card_outcome()
+    );
+    assert!(
+        window.get_demo_card_present(),
+        "the demo panel shows the card on the reader"
+    );
+    assert!(
+        window.get_card_holder_name().contains("Nguyễn"),
+        "the holder's name comes from DG13, with its diacritics"
+    );
+    let genuine = driver.snapshot().expect("render genuine card");
+    save(&genuine, "card-genuine");
+    assert!(
+        kiosk_area_differs(&english, &genuine) > 10_000,
+        "the screen must change"
+    );
+    assert!(
+        count_colour(&genuine, SUCCESS_GREEN) > 1000,
+        "the green 'genuine' badge is drawn"
+    );
+
+    // A forged card (DG13 changed after signing) is not taken as genuine, and says why.
+    window.invoke_demo_remove_card();
+    window.invoke_start_over();
+    assert!(driver.run_until(PATIENCE, || window.get_screen() == Screen::Welcome));
+    window.invoke_demo_tap_forged_card();
+    assert!(
+        driver.run_until(PATIENCE, || window.get_screen() == Screen::CardStatus
+            && window.get_card_outcome() == CardOutcome::NotGenuine),
+        "a forged card must be refused; outcome {:?}",
+        window.get_card_outcome()
+    );
+    assert_eq!(
+        window.get_card_not_genuine_reason(),
+        NotGenuineReason::DataChanged
+    );
+    save(&driver.snapshot().expect("render forged"), "card-forged");
+
+    // A chip ID card without its QR code: the kiosk asks for the QR code.
     let slot = kiosk
         .devices()
         .simulated
         .card_slot
         .clone()
         .expect("demo configuration has a simulated reader");
+    slot.remove();
+    window.invoke_start_over();
+    assert!(driver.run_until(PATIENCE, || window.get_screen() == Screen::Welcome));
     slot.insert(Box::new(LockedEmrtdChip::default()));
     assert!(
         driver.run_until(PATIENCE, || window.get_screen() == Screen::CardStatus
-            && window.get_card_outcome() == CardOutcome::Ready),
-        "the card tap did not reach the screen; screen is {:?}",
-        window.get_screen()
-    );
-    assert!(
-        window.get_demo_card_present(),
-        "the demo panel shows the card on the reader"
-    );
-    let ready = driver.snapshot().expect("render card ready");
-    save(&ready, "card-ready");
-    assert!(
-        kiosk_area_differs(&english, &ready) > 10_000,
-        "the screen must change"
-    );
-    assert!(
-        count_colour(&ready, SUCCESS_GREEN) > 1000,
-        "the green 'ready' badge is drawn"
+            && window.get_card_outcome() == CardOutcome::NeedsQr),
+        "a chip without keys must ask for the QR code"
     );
 
     // Start over, then the demo panel's own button taps a bank card.

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use slint::{Image, Rgb8Pixel, SharedPixelBuffer};
 
-use crate::{AppWindow, CardOutcome, Screen};
+use crate::{AppWindow, CardOutcome, NotGenuineReason, Screen};
 
 /// The languages of the kiosk's screens. Vietnamese is the default; the catalogue for it is
 /// bundled, English is the source text.
@@ -72,7 +72,17 @@ pub enum KioskView {
         /// 0.0 to 1.0.
         progress: f32,
     },
-    CardReady,
+    /// The card passed every check.
+    CardGenuine {
+        holder_name: String,
+    },
+    CardNotGenuine {
+        reason: NotGenuineReason,
+    },
+    /// The chip is an ID card's, but the kiosk has no key to open it: show the QR code.
+    NeedsQr,
+    /// The key from the QR code did not open the chip.
+    WrongKey,
     NotAnIdCard,
     CardRemovedEarly,
     ReaderProblem {
@@ -90,7 +100,16 @@ pub fn show_view(window: &AppWindow, view: &KioskView) {
             window.set_card_progress(progress.clamp(0.0, 1.0));
             (Screen::CardStatus, Some(CardOutcome::Reading))
         }
-        KioskView::CardReady => (Screen::CardStatus, Some(CardOutcome::Ready)),
+        KioskView::CardGenuine { holder_name } => {
+            window.set_card_holder_name(holder_name.as_str().into());
+            (Screen::CardStatus, Some(CardOutcome::Genuine))
+        }
+        KioskView::CardNotGenuine { reason } => {
+            window.set_card_not_genuine_reason(*reason);
+            (Screen::CardStatus, Some(CardOutcome::NotGenuine))
+        }
+        KioskView::NeedsQr => (Screen::CardStatus, Some(CardOutcome::NeedsQr)),
+        KioskView::WrongKey => (Screen::CardStatus, Some(CardOutcome::WrongKey)),
         KioskView::NotAnIdCard => (Screen::CardStatus, Some(CardOutcome::NotIdCard)),
         KioskView::CardRemovedEarly => (Screen::CardStatus, Some(CardOutcome::RemovedEarly)),
         KioskView::ReaderProblem { error_code } => {

@@ -113,6 +113,12 @@ pub(super) fn validate(config: &Config, devices: DeviceCheck) -> Result<(), Prob
         }
     }
 
+    if let Some(trust_store) = &config.identity.trust_store
+        && devices == DeviceCheck::Require
+    {
+        check_exists(["identity", "trust_store"], trust_store, PathKind::AnyFile)?;
+    }
+
     let backend = &config.backend;
     for (key, url) in [
         ("onestop_url", &backend.onestop_url),

@@ -86,6 +86,22 @@ pub struct Config {
     pub printer: PrinterConfig,
     /// The remote systems the kiosk submits to.
     pub backend: BackendConfig,
+    /// How cards are verified.
+    #[serde(default)]
+    pub identity: IdentityConfig,
+}
+
+/// `[identity]`: what the kiosk trusts when it checks a card.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityConfig {
+    /// A folder of CSCA certificates (`.der`, `.cer`, `.crt`, `.pem`) and ICAO master lists
+    /// (`.ml`): the authorities whose signatures make a card genuine. Without it no card
+    /// can be verified; `kiosk demo` then uses the test authority of its sample cards.
+    pub trust_store: Option<PathBuf>,
+    /// The card reader takes extended-length APDUs, so the chip is read in larger chunks.
+    #[serde(default)]
+    pub extended_length: bool,
 }
 
 /// The flow a kiosk runs; diagnostics is available in both.
@@ -252,6 +268,7 @@ impl Config {
                 his_url: None,
                 request_timeout_secs: default_request_timeout_secs(),
             },
+            identity: IdentityConfig::default(),
         }
     }
 
@@ -344,6 +361,9 @@ impl Config {
         match &mut self.printer {
             PrinterConfig::File { path } => resolve(path),
             PrinterConfig::Serial { device, .. } => resolve(device),
+        }
+        if let Some(path) = &mut self.identity.trust_store {
+            resolve(path);
         }
     }
 }

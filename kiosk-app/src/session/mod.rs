@@ -2,18 +2,30 @@
 //! a card on the reader means at that moment, and when everything is forgotten.
 //!
 //! The machine is pure: [`Session::handle`] takes one input and returns what to do (show a
-//! view, probe the card), so every transition is tested without threads or devices. The
-//! async loop in [`run`] feeds it events from the reader, the screen and the idle timer.
+//! view, probe or verify the card), so every transition is tested without threads or
+//! devices. The async loop in [`run`] feeds it events from the reader, the screen and the
+//! idle timer, and carries out the card work.
+//!
+//! What the session knows about the citizen (the QR code, the chip's data) lives here for
+//! one visit only: starting over or the idle timeout drops it, and its personal fields are
+//! zeroized on drop.
 
-use std::time::Duration;
+mod runner;
+#[cfg(test)]
+mod tests;
 
 use kiosk_hal::{CardEvent, DeviceError, ErrorKind};
-use kiosk_identity::apdu::ResponseApdu;
-use kiosk_identity::emrtd::{self, ApplicationProbe};
-use kiosk_ui::{KioskView, Language};
-use tokio::sync::mpsc;
+use kiosk_identity::access_key::{AccessKey, candidates_from_qr};
+use kiosk_identity::emrtd::ApplicationProbe;
+use kiosk_identity::passive::PassiveAuthFailure;
+use kiosk_identity::qr::CccdQr;
+use kiosk_identity::reader::{ReadError, ReadFailure};
+use kiosk_identity::verify::{CardVerification, NotGenuine, Verdict};
+use kiosk_ui::{KioskView, Language, NotGenuineReason};
 
-use crate::devices::{CardReaderHandle, ReaderEvent};
+use crate::devices::ReaderEvent;
+
+pub use runner::{CardChecking, SessionSetup, ViewSink, probe_card, run};
 
 /// What the person asked for on the screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,8 +38,21 @@ pub enum UiCommand {
 }
 
 /// Everything the session reacts to.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub enum SessionInput {
+    /// A QR code was read (by the camera, or the demo panel acting as one).
+    QrScanned(String),
+    /// How far the chip read numbered `attempt` has come.
+    ReadProgress {
+        attempt: u64,
+        done: u32,
+        total: u32,
+    },
+    /// The chip read and verification numbered `attempt` finished.
+    VerificationFinished {
+        attempt: u64,
+        result: Result<Box<CardVerification>, ReadError>,
+    },
     Ui(UiCommand),
     Reader(ReaderEvent),
     /// The probe numbered `attempt` finished.
@@ -48,7 +73,11 @@ pub enum SessionState {
     ReadingCard {
         attempt: u64,
     },
-    CardReady,
+    /// The chip holds the eMRTD application, but the kiosk has no key to open it.
+    NeedsQr,
+    Genuine,
+    NotGenuine,
+    WrongKey,
     NotAnIdCard,
     CardRemovedEarly,
     ReaderProblem {
@@ -65,6 +94,12 @@ pub enum Action {
     ProbeCard {
         attempt: u64,
     },
+    /// Open the chip with `keys`, read it and check it is genuine.
+    VerifyCard {
+        attempt: u64,
+        keys: Vec<AccessKey>,
+        qr: Box<CccdQr>,
+    },
 }
 
 /// The state machine of one kiosk's visits.
@@ -74,6 +109,10 @@ pub struct Session {
     default_language: Language,
     reader_present: bool,
     attempts: u64,
+    /// The card's QR code, once shown: it gives the keys that open the chip.
+    qr: Option<CccdQr>,
+    /// What the chip said, once read: kept for the rest of the visit.
+    verification: Option<Box<CardVerification>>,
 }
 
 impl Session {
@@ -83,11 +122,18 @@ impl Session {
             default_language,
             reader_present: false,
             attempts: 0,
+            qr: None,
+            verification: None,
         }
     }
 
     pub fn state(&self) -> &SessionState {
         &self.state
+    }
+
+    /// The verified card of this visit, if any.
+    pub fn verification(&self) -> Option<&CardVerification> {
+        self.verification.as_deref()
     }
 
     /// Whether the idle timer should run: on the welcome screen there is nothing to wipe.
@@ -109,6 +155,23 @@ impl Session {
             SessionInput::Reader(ReaderEvent::Card(event)) => self.on_card_event(event),
             SessionInput::Reader(ReaderEvent::Failed(error)) => self.on_reader_failure(&error),
             SessionInput::ProbeFinished { attempt, result } => self.on_probe(attempt, result),
+            SessionInput::QrScanned(text) => self.on_qr(&text),
+            SessionInput::ReadProgress {
+                attempt,
+                done,
+                total,
+            } => {
+                if self.state == (SessionState::ReadingCard { attempt }) && total > 0 {
+                    vec![Action::Show(KioskView::ReadingCard {
+                        progress: done as f32 / total as f32,
+                    })]
+                } else {
+                    Vec::new()
+                }
+            }
+            SessionInput::VerificationFinished { attempt, result } => {
+                self.on_verification(attempt, result)
+            }
             SessionInput::IdleTimeout => {
                 if self.is_idle_sensitive() {
                     tracing::info!("idle timeout: session wiped");
@@ -124,8 +187,15 @@ impl Session {
         let view = match &state {
             SessionState::Welcome => KioskView::Welcome,
             SessionState::AwaitingCard => KioskView::PresentCard,
-            SessionState::ReadingCard { .. } => KioskView::ReadingCard { progress: 0.5 },
-            SessionState::CardReady => KioskView::CardReady,
+            SessionState::ReadingCard { .. } => KioskView::ReadingCard { progress: 0.0 },
+            SessionState::NeedsQr => KioskView::NeedsQr,
+            SessionState::Genuine => KioskView::CardGenuine {
+                holder_name: self.holder_name(),
+            },
+            SessionState::NotGenuine => KioskView::CardNotGenuine {
+                reason: self.not_genuine_reason(),
+            },
+            SessionState::WrongKey => KioskView::WrongKey,
             SessionState::NotAnIdCard => KioskView::NotAnIdCard,
             SessionState::CardRemovedEarly => KioskView::CardRemovedEarly,
             SessionState::ReaderProblem { error_code } => KioskView::ReaderProblem {
@@ -139,6 +209,8 @@ impl Session {
 
     /// Back to the first screen in the default language, forgetting the visit.
     fn start_over(&mut self) -> Vec<Action> {
+        self.qr = None;
+        self.verification = None;
         let mut actions = vec![Action::SetLanguage(self.default_language)];
         actions.extend(self.go(SessionState::Welcome));
         actions
@@ -167,7 +239,10 @@ impl Session {
                 // While the chip is read there is no way back: leaving would not stop the
                 // reader, and the screen asks the person not to touch the card.
                 SessionState::ReadingCard { .. } => Vec::new(),
-                SessionState::CardReady
+                SessionState::NeedsQr
+                | SessionState::Genuine
+                | SessionState::NotGenuine
+                | SessionState::WrongKey
                 | SessionState::NotAnIdCard
                 | SessionState::CardRemovedEarly => self.await_card(),
             },
@@ -196,13 +271,7 @@ impl Session {
                 // A second card while one is read is ignored; the removal of the first
                 // one ends that read.
                 SessionState::ReadingCard { .. } => Vec::new(),
-                _ => {
-                    self.attempts += 1;
-                    let attempt = self.attempts;
-                    let mut actions = self.go(SessionState::ReadingCard { attempt });
-                    actions.push(Action::ProbeCard { attempt });
-                    actions
-                }
+                _ => self.read_card(),
             },
             CardEvent::CardRemoved { .. } => match self.state {
                 SessionState::ReadingCard { .. } => self.go(SessionState::CardRemovedEarly),
@@ -220,6 +289,108 @@ impl Session {
         }
     }
 
+    /// A card is on the reader: verify it when the QR code gave keys, else only ask the
+    /// chip whether it is an ID card (the screen then asks for the QR code).
+    fn read_card(&mut self) -> Vec<Action> {
+        self.attempts += 1;
+        let attempt = self.attempts;
+        self.verification = None;
+        let mut actions = self.go(SessionState::ReadingCard { attempt });
+        match &self.qr {
+            Some(qr) => actions.push(Action::VerifyCard {
+                attempt,
+                keys: candidates_from_qr(qr),
+                qr: Box::new(qr.clone()),
+            }),
+            None => actions.push(Action::ProbeCard { attempt }),
+        }
+        actions
+    }
+
+    fn on_qr(&mut self, text: &str) -> Vec<Action> {
+        let qr = match CccdQr::parse(text) {
+            Ok(qr) => qr,
+            Err(error) => {
+                // Receipts and other codes are handled elsewhere; this one opens no chip.
+                tracing::info!(%error, "QR code is not a CCCD");
+                return Vec::new();
+            }
+        };
+        tracing::info!(id = %qr.id_number().log_fingerprint(), "CCCD QR code read");
+        self.qr = Some(qr);
+        match self.state {
+            SessionState::ReadingCard { .. } => Vec::new(),
+            // The card already lies on the reader: read it with the new keys.
+            SessionState::NeedsQr | SessionState::WrongKey => self.read_card(),
+            _ => self.await_card(),
+        }
+    }
+
+    fn on_verification(
+        &mut self,
+        attempt: u64,
+        result: Result<Box<CardVerification>, ReadError>,
+    ) -> Vec<Action> {
+        if self.state != (SessionState::ReadingCard { attempt }) {
+            return Vec::new();
+        }
+        match result {
+            Ok(verification) => {
+                let verdict = verification.verdict();
+                tracing::info!(access = ?verification.access, ?verdict, "card verified");
+                self.verification = Some(verification);
+                match verdict {
+                    Verdict::Genuine => self.go(SessionState::Genuine),
+                    Verdict::NotGenuine(_) => self.go(SessionState::NotGenuine),
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "card read failed");
+                match error.failure() {
+                    ReadFailure::CardMoved => self.go(SessionState::CardRemovedEarly),
+                    ReadFailure::NotAnIdCard => self.go(SessionState::NotAnIdCard),
+                    ReadFailure::WrongAccessKey => self.go(SessionState::WrongKey),
+                    ReadFailure::CannotVerify => self.go(SessionState::NotGenuine),
+                    ReadFailure::ReaderProblem => self.go(SessionState::ReaderProblem {
+                        error_code: ErrorKind::Disconnected.code().to_owned(),
+                    }),
+                }
+            }
+        }
+    }
+
+    fn holder_name(&self) -> String {
+        self.verification
+            .as_ref()
+            .and_then(|verification| verification.dg13.as_ref())
+            .and_then(|dg13| dg13.as_ref().ok())
+            .map(|dg13| dg13.full_name.expose().clone())
+            .unwrap_or_default()
+    }
+
+    fn not_genuine_reason(&self) -> NotGenuineReason {
+        let Some(verification) = &self.verification else {
+            // The chip could not even be read the way a genuine CCCD is.
+            return NotGenuineReason::DataChanged;
+        };
+        match verification.verdict() {
+            Verdict::NotGenuine(NotGenuine::PassiveAuthentication(failure)) => match failure {
+                PassiveAuthFailure::UnknownCsca
+                | PassiveAuthFailure::SignerExpired
+                | PassiveAuthFailure::SignerNotYetValid
+                | PassiveAuthFailure::CscaExpired
+                | PassiveAuthFailure::CscaNotYetValid
+                | PassiveAuthFailure::BadSignerCertificateSignature
+                | PassiveAuthFailure::SignerKeyUsage => NotGenuineReason::UntrustedIssuer,
+                _ => NotGenuineReason::DataChanged,
+            },
+            Verdict::NotGenuine(NotGenuine::CloneCheckFailed) => NotGenuineReason::CopiedChip,
+            Verdict::NotGenuine(NotGenuine::NoCloneCheck) => NotGenuineReason::NoCloneCheck,
+            Verdict::NotGenuine(NotGenuine::QrMismatch(_)) => NotGenuineReason::QrMismatch,
+            Verdict::Genuine => NotGenuineReason::DataChanged,
+        }
+    }
+
     fn on_probe(
         &mut self,
         attempt: u64,
@@ -230,7 +401,9 @@ impl Session {
             return Vec::new();
         }
         match result {
-            Ok(ApplicationProbe::Present) => self.go(SessionState::CardReady),
+            // The QR code may have come while the chip was being probed.
+            Ok(ApplicationProbe::Present) if self.qr.is_some() => self.read_card(),
+            Ok(ApplicationProbe::Present) => self.go(SessionState::NeedsQr),
             Ok(ApplicationProbe::Absent(status)) => {
                 tracing::info!(%status, "card has no eMRTD application");
                 self.go(SessionState::NotAnIdCard)
@@ -245,256 +418,5 @@ impl Session {
                 })
             }
         }
-    }
-}
-
-/// Asks the card whether it holds the eMRTD application.
-pub async fn probe_card(reader: &CardReaderHandle) -> Result<ApplicationProbe, DeviceError> {
-    let command = emrtd::select_application()
-        .encode()
-        .map_err(|error| DeviceError::new(ErrorKind::InvalidInput, error.to_string()))?;
-    let response = reader.transmit(command).await?;
-    let response = ResponseApdu::parse(&response)
-        .map_err(|error| DeviceError::new(ErrorKind::Other, error.to_string()))?;
-    Ok(emrtd::probe_from_response(&response))
-}
-
-/// Where the session's decisions go: the screen (or, in tests, a recorder).
-pub trait ViewSink: Send + Sync + 'static {
-    fn show(&self, view: KioskView);
-    fn set_language(&self, language: Language);
-}
-
-/// Runs the session until every input sender is gone.
-///
-/// `inputs` carries screen commands; `reader_events` comes from the card reader's thread;
-/// `observer` sees every reader event too (the demo panel shows them).
-pub async fn run(
-    mut session: Session,
-    mut inputs: mpsc::UnboundedReceiver<SessionInput>,
-    mut reader_events: mpsc::UnboundedReceiver<ReaderEvent>,
-    reader: CardReaderHandle,
-    idle_timeout: Duration,
-    sink: impl ViewSink,
-    observer: impl Fn(&ReaderEvent) + Send + 'static,
-) {
-    let (probe_results, mut probe_inputs) = mpsc::unbounded_channel();
-    let perform = |actions: Vec<Action>, sink: &dyn ViewSink| {
-        for action in actions {
-            match action {
-                Action::Show(view) => sink.show(view),
-                Action::SetLanguage(language) => sink.set_language(language),
-                Action::ProbeCard { attempt } => {
-                    let reader = reader.clone();
-                    let results = probe_results.clone();
-                    tokio::spawn(async move {
-                        let result = probe_card(&reader).await;
-                        let _ = results.send(SessionInput::ProbeFinished { attempt, result });
-                    });
-                }
-            }
-        }
-    };
-    perform(session.opening_actions(), &sink);
-    let mut reader_open = true;
-    loop {
-        let idle = tokio::time::sleep(idle_timeout);
-        let input = tokio::select! {
-            input = inputs.recv() => match input {
-                Some(input) => input,
-                None => break,
-            },
-            event = reader_events.recv(), if reader_open => match event {
-                Some(event) => {
-                    observer(&event);
-                    SessionInput::Reader(event)
-                }
-                None => {
-                    reader_open = false;
-                    SessionInput::Reader(ReaderEvent::Failed(DeviceError::new(
-                        ErrorKind::Disconnected,
-                        "the card reader thread has stopped",
-                    )))
-                }
-            },
-            Some(input) = probe_inputs.recv() => input,
-            () = idle, if session.is_idle_sensitive() => SessionInput::IdleTimeout,
-        };
-        perform(session.handle(input), &sink);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use kiosk_hal::Atr;
-    use kiosk_identity::apdu::StatusWord;
-
-    use super::*;
-
-    fn inserted() -> SessionInput {
-        SessionInput::Reader(ReaderEvent::Card(CardEvent::CardInserted {
-            reader: "r".into(),
-            atr: Atr::new(vec![0x3B, 0x80, 0x80, 0x01, 0x01]).unwrap(),
-        }))
-    }
-
-    fn removed() -> SessionInput {
-        SessionInput::Reader(ReaderEvent::Card(CardEvent::CardRemoved {
-            reader: "r".into(),
-        }))
-    }
-
-    fn attached() -> SessionInput {
-        SessionInput::Reader(ReaderEvent::Card(CardEvent::ReaderAttached {
-            reader: "r".into(),
-        }))
-    }
-
-    fn ready_session() -> Session {
-        let mut session = Session::new(Language::Vietnamese);
-        session.handle(attached());
-        session
-    }
-
-    fn shown(actions: &[Action]) -> Vec<KioskView> {
-        actions
-            .iter()
-            .filter_map(|action| match action {
-                Action::Show(view) => Some(view.clone()),
-                _ => None,
-            })
-            .collect()
-    }
-
-    #[test]
-    fn a_chip_id_card_reaches_card_ready() {
-        let mut session = ready_session();
-        assert_eq!(
-            shown(&session.handle(SessionInput::Ui(UiCommand::Start))),
-            [KioskView::PresentCard]
-        );
-        let actions = session.handle(inserted());
-        assert!(actions.contains(&Action::ProbeCard { attempt: 1 }));
-        assert!(matches!(
-            shown(&actions)[..],
-            [KioskView::ReadingCard { .. }]
-        ));
-        let actions = session.handle(SessionInput::ProbeFinished {
-            attempt: 1,
-            result: Ok(ApplicationProbe::Present),
-        });
-        assert_eq!(shown(&actions), [KioskView::CardReady]);
-    }
-
-    #[test]
-    fn a_card_on_the_welcome_screen_starts_reading() {
-        let mut session = ready_session();
-        let actions = session.handle(inserted());
-        assert!(actions.contains(&Action::ProbeCard { attempt: 1 }));
-    }
-
-    #[test]
-    fn other_cards_are_told_apart() {
-        let mut session = ready_session();
-        session.handle(inserted());
-        let actions = session.handle(SessionInput::ProbeFinished {
-            attempt: 1,
-            result: Ok(ApplicationProbe::Absent(StatusWord::NOT_FOUND)),
-        });
-        assert_eq!(shown(&actions), [KioskView::NotAnIdCard]);
-    }
-
-    #[test]
-    fn removal_mid_read_is_reported_and_the_late_answer_ignored() {
-        let mut session = ready_session();
-        session.handle(inserted());
-        assert_eq!(
-            shown(&session.handle(removed())),
-            [KioskView::CardRemovedEarly]
-        );
-        let late = session.handle(SessionInput::ProbeFinished {
-            attempt: 1,
-            result: Ok(ApplicationProbe::Present),
-        });
-        assert!(late.is_empty());
-        assert_eq!(session.state(), &SessionState::CardRemovedEarly);
-    }
-
-    #[test]
-    fn a_probe_failing_with_card_removed_says_so() {
-        let mut session = ready_session();
-        session.handle(inserted());
-        let actions = session.handle(SessionInput::ProbeFinished {
-            attempt: 1,
-            result: Err(DeviceError::new(ErrorKind::CardRemoved, "gone")),
-        });
-        assert_eq!(shown(&actions), [KioskView::CardRemovedEarly]);
-    }
-
-    #[test]
-    fn an_unplugged_reader_shows_its_code_and_recovers_when_plugged_back() {
-        let mut session = ready_session();
-        session.handle(SessionInput::Ui(UiCommand::Start));
-        let actions = session.handle(SessionInput::Reader(ReaderEvent::Card(
-            CardEvent::ReaderDetached { reader: "r".into() },
-        )));
-        assert_eq!(
-            shown(&actions),
-            [KioskView::ReaderProblem {
-                error_code: "HAL-DISCONNECTED".into()
-            }]
-        );
-        assert_eq!(shown(&session.handle(attached())), [KioskView::PresentCard]);
-    }
-
-    #[test]
-    fn start_without_a_reader_asks_for_staff() {
-        let mut session = Session::new(Language::Vietnamese);
-        let actions = session.handle(SessionInput::Ui(UiCommand::Start));
-        assert_eq!(
-            shown(&actions),
-            [KioskView::ReaderProblem {
-                error_code: "HAL-NOT-PRESENT".into()
-            }]
-        );
-    }
-
-    #[test]
-    fn idle_timeout_and_start_over_wipe_back_to_the_default_language() {
-        let mut session = ready_session();
-        session.handle(SessionInput::Ui(UiCommand::ChooseLanguage(
-            Language::English,
-        )));
-        session.handle(SessionInput::Ui(UiCommand::Start));
-        assert!(session.is_idle_sensitive());
-        let actions = session.handle(SessionInput::IdleTimeout);
-        assert_eq!(
-            actions,
-            [
-                Action::SetLanguage(Language::Vietnamese),
-                Action::Show(KioskView::Welcome)
-            ]
-        );
-        assert!(!session.is_idle_sensitive());
-        assert!(session.handle(SessionInput::IdleTimeout).is_empty());
-    }
-
-    #[test]
-    fn every_screen_has_a_way_back() {
-        let mut session = ready_session();
-        session.handle(SessionInput::Ui(UiCommand::Start));
-        assert_eq!(
-            shown(&session.handle(SessionInput::Ui(UiCommand::Back))),
-            [KioskView::Welcome]
-        );
-        session.handle(inserted());
-        session.handle(SessionInput::ProbeFinished {
-            attempt: 1,
-            result: Ok(ApplicationProbe::Absent(StatusWord::NOT_FOUND)),
-        });
-        assert_eq!(
-            shown(&session.handle(SessionInput::Ui(UiCommand::Back))),
-            [KioskView::PresentCard]
-        );
     }
 }

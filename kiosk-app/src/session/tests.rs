@@ -1,0 +1,173 @@
+//! Transitions of the session state machine, without threads or devices.
+
+use kiosk_hal::Atr;
+use kiosk_identity::apdu::StatusWord;
+
+use super::*;
+
+fn inserted() -> SessionInput {
+    SessionInput::Reader(ReaderEvent::Card(CardEvent::CardInserted {
+        reader: "r".into(),
+        atr: Atr::new(vec![0x3B, 0x80, 0x80, 0x01, 0x01]).unwrap(),
+    }))
+}
+
+fn removed() -> SessionInput {
+    SessionInput::Reader(ReaderEvent::Card(CardEvent::CardRemoved {
+        reader: "r".into(),
+    }))
+}
+
+fn attached() -> SessionInput {
+    SessionInput::Reader(ReaderEvent::Card(CardEvent::ReaderAttached {
+        reader: "r".into(),
+    }))
+}
+
+fn ready_session() -> Session {
+    let mut session = Session::new(Language::Vietnamese);
+    session.handle(attached());
+    session
+}
+
+fn shown(actions: &[Action]) -> Vec<KioskView> {
+    actions
+        .iter()
+        .filter_map(|action| match action {
+            Action::Show(view) => Some(view.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_chip_id_card_without_a_qr_code_asks_for_it() {
+    let mut session = ready_session();
+    assert_eq!(
+        shown(&session.handle(SessionInput::Ui(UiCommand::Start))),
+        [KioskView::PresentCard]
+    );
+    let actions = session.handle(inserted());
+    assert!(actions.contains(&Action::ProbeCard { attempt: 1 }));
+    assert!(matches!(
+        shown(&actions)[..],
+        [KioskView::ReadingCard { .. }]
+    ));
+    let actions = session.handle(SessionInput::ProbeFinished {
+        attempt: 1,
+        result: Ok(ApplicationProbe::Present),
+    });
+    assert_eq!(shown(&actions), [KioskView::NeedsQr]);
+}
+
+#[test]
+fn a_card_on_the_welcome_screen_starts_reading() {
+    let mut session = ready_session();
+    let actions = session.handle(inserted());
+    assert!(actions.contains(&Action::ProbeCard { attempt: 1 }));
+}
+
+#[test]
+fn other_cards_are_told_apart() {
+    let mut session = ready_session();
+    session.handle(inserted());
+    let actions = session.handle(SessionInput::ProbeFinished {
+        attempt: 1,
+        result: Ok(ApplicationProbe::Absent(StatusWord::NOT_FOUND)),
+    });
+    assert_eq!(shown(&actions), [KioskView::NotAnIdCard]);
+}
+
+#[test]
+fn removal_mid_read_is_reported_and_the_late_answer_ignored() {
+    let mut session = ready_session();
+    session.handle(inserted());
+    assert_eq!(
+        shown(&session.handle(removed())),
+        [KioskView::CardRemovedEarly]
+    );
+    let late = session.handle(SessionInput::ProbeFinished {
+        attempt: 1,
+        result: Ok(ApplicationProbe::Present),
+    });
+    assert!(late.is_empty());
+    assert_eq!(session.state(), &SessionState::CardRemovedEarly);
+}
+
+#[test]
+fn a_probe_failing_with_card_removed_says_so() {
+    let mut session = ready_session();
+    session.handle(inserted());
+    let actions = session.handle(SessionInput::ProbeFinished {
+        attempt: 1,
+        result: Err(DeviceError::new(ErrorKind::CardRemoved, "gone")),
+    });
+    assert_eq!(shown(&actions), [KioskView::CardRemovedEarly]);
+}
+
+#[test]
+fn an_unplugged_reader_shows_its_code_and_recovers_when_plugged_back() {
+    let mut session = ready_session();
+    session.handle(SessionInput::Ui(UiCommand::Start));
+    let actions = session.handle(SessionInput::Reader(ReaderEvent::Card(
+        CardEvent::ReaderDetached { reader: "r".into() },
+    )));
+    assert_eq!(
+        shown(&actions),
+        [KioskView::ReaderProblem {
+            error_code: "HAL-DISCONNECTED".into()
+        }]
+    );
+    assert_eq!(shown(&session.handle(attached())), [KioskView::PresentCard]);
+}
+
+#[test]
+fn start_without_a_reader_asks_for_staff() {
+    let mut session = Session::new(Language::Vietnamese);
+    let actions = session.handle(SessionInput::Ui(UiCommand::Start));
+    assert_eq!(
+        shown(&actions),
+        [KioskView::ReaderProblem {
+            error_code: "HAL-NOT-PRESENT".into()
+        }]
+    );
+}
+
+#[test]
+fn idle_timeout_and_start_over_wipe_back_to_the_default_language() {
+    let mut session = ready_session();
+    session.handle(SessionInput::Ui(UiCommand::ChooseLanguage(
+        Language::English,
+    )));
+    session.handle(SessionInput::Ui(UiCommand::Start));
+    assert!(session.is_idle_sensitive());
+    let actions = session.handle(SessionInput::IdleTimeout);
+    assert_eq!(
+        actions,
+        [
+            Action::SetLanguage(Language::Vietnamese),
+            Action::Show(KioskView::Welcome)
+        ]
+    );
+    assert!(!session.is_idle_sensitive());
+    assert!(session.handle(SessionInput::IdleTimeout).is_empty());
+}
+
+#[test]
+fn every_screen_has_a_way_back() {
+    let mut session = ready_session();
+    session.handle(SessionInput::Ui(UiCommand::Start));
+    assert_eq!(
+        shown(&session.handle(SessionInput::Ui(UiCommand::Back))),
+        [KioskView::Welcome]
+    );
+    session.handle(inserted());
+    session.handle(SessionInput::ProbeFinished {
+        attempt: 1,
+        result: Ok(ApplicationProbe::Absent(StatusWord::NOT_FOUND)),
+    });
+    assert_eq!(
+        shown(&session.handle(SessionInput::Ui(UiCommand::Back))),
+        [KioskView::PresentCard]
+    );
+}
