@@ -171,3 +171,123 @@ fn every_screen_has_a_way_back() {
         [KioskView::PresentCard]
     );
 }
+
+const SAMPLE_QR: &str =
+    "001089012345||Nguyễn Văn An|15081989|Nam|Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội|01052021";
+
+fn verify_attempt(actions: &[Action]) -> Option<(u64, usize)> {
+    actions.iter().find_map(|action| match action {
+        Action::VerifyCard { attempt, keys, .. } => Some((*attempt, keys.len())),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_qr_code_then_a_card_verifies_the_card_with_the_can_first() {
+    let mut session = ready_session();
+    let actions = session.handle(SessionInput::QrScanned(SAMPLE_QR.into()));
+    assert_eq!(shown(&actions), [KioskView::PresentCard]);
+    let actions = session.handle(inserted());
+    let (attempt, keys) = verify_attempt(&actions).expect("the card is verified");
+    assert_eq!(attempt, 1);
+    assert!((1..=4).contains(&keys), "CAN plus at most three MRZ keys");
+    let progress = session.handle(SessionInput::ReadProgress {
+        attempt,
+        done: 3,
+        total: 6,
+    });
+    assert_eq!(shown(&progress), [KioskView::ReadingCard { progress: 0.5 }]);
+}
+
+#[test]
+fn a_qr_code_arriving_during_the_probe_still_opens_the_chip() {
+    let mut session = ready_session();
+    let actions = session.handle(inserted());
+    assert!(actions.contains(&Action::ProbeCard { attempt: 1 }));
+    assert!(
+        session
+            .handle(SessionInput::QrScanned(SAMPLE_QR.into()))
+            .is_empty()
+    );
+    let actions = session.handle(SessionInput::ProbeFinished {
+        attempt: 1,
+        result: Ok(ApplicationProbe::Present),
+    });
+    assert_eq!(
+        verify_attempt(&actions).map(|(attempt, _)| attempt),
+        Some(2)
+    );
+}
+
+#[test]
+fn a_qr_code_shown_after_the_kiosk_asked_for_it_reads_the_card_on_the_reader() {
+    let mut session = ready_session();
+    session.handle(inserted());
+    let actions = session.handle(SessionInput::ProbeFinished {
+        attempt: 1,
+        result: Ok(ApplicationProbe::Present),
+    });
+    assert_eq!(shown(&actions), [KioskView::NeedsQr]);
+    let actions = session.handle(SessionInput::QrScanned(SAMPLE_QR.into()));
+    assert!(verify_attempt(&actions).is_some());
+}
+
+#[test]
+fn a_code_that_is_not_a_cccd_opens_nothing() {
+    let mut session = ready_session();
+    assert!(
+        session
+            .handle(SessionInput::QrScanned(
+                "https://example.invalid/receipt/123".into()
+            ))
+            .is_empty()
+    );
+    let actions = session.handle(inserted());
+    assert!(actions.contains(&Action::ProbeCard { attempt: 1 }));
+}
+
+#[test]
+fn read_failures_show_what_the_person_can_do() {
+    use kiosk_identity::reader::ReadError;
+    use kiosk_identity::transport::{TransportError, TransportErrorKind};
+
+    let cases = [
+        (
+            ReadError::Transport(TransportError::new(TransportErrorKind::CardRemoved, "gone")),
+            KioskView::CardRemovedEarly,
+        ),
+        (ReadError::AccessDenied { attempts: 2 }, KioskView::WrongKey),
+        (
+            ReadError::NotAnEmrtd(StatusWord::NOT_FOUND),
+            KioskView::NotAnIdCard,
+        ),
+        (
+            ReadError::Transport(TransportError::new(TransportErrorKind::Disconnected, "usb")),
+            KioskView::ReaderProblem {
+                error_code: "HAL-DISCONNECTED".into(),
+            },
+        ),
+    ];
+    for (error, expected) in cases {
+        let mut session = ready_session();
+        session.handle(SessionInput::QrScanned(SAMPLE_QR.into()));
+        let (attempt, _) = verify_attempt(&session.handle(inserted())).unwrap();
+        let actions = session.handle(SessionInput::VerificationFinished {
+            attempt,
+            result: Err(error),
+        });
+        assert_eq!(shown(&actions), [expected]);
+    }
+}
+
+#[test]
+fn starting_over_forgets_the_qr_code() {
+    let mut session = ready_session();
+    session.handle(SessionInput::QrScanned(SAMPLE_QR.into()));
+    session.handle(SessionInput::Ui(UiCommand::StartOver));
+    let actions = session.handle(inserted());
+    assert!(
+        actions.contains(&Action::ProbeCard { attempt: 1 }),
+        "the next citizen's card must not be opened with the last one's keys"
+    );
+}
