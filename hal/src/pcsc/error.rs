@@ -65,6 +65,10 @@ pub(crate) fn kind_of(error: pcsc::Error) -> ErrorKind {
     match error {
         // The card went away or was reset under us: the session with it is over.
         E::RemovedCard | E::ResetCard | E::NoSmartcard => ErrorKind::CardRemoved,
+        // A transmit cut short because the card left the field before pcscd noticed: the
+        // reader driver reports the exchange as not transacted (seen with vpcd). At a kiosk
+        // the cause is almost always a lifted card, and "put it back" is the safe answer.
+        E::NotTransacted => ErrorKind::CardRemoved,
         E::ReaderUnavailable | E::UnknownReader | E::NoReadersAvailable => ErrorKind::Disconnected,
         E::Timeout => ErrorKind::Timeout,
         E::SharingViolation => ErrorKind::Busy,
@@ -93,6 +97,7 @@ mod tests {
         let cases = [
             (pcsc::Error::RemovedCard, ErrorKind::CardRemoved),
             (pcsc::Error::ResetCard, ErrorKind::CardRemoved),
+            (pcsc::Error::NotTransacted, ErrorKind::CardRemoved),
             (pcsc::Error::NoSmartcard, ErrorKind::CardRemoved),
             (pcsc::Error::ReaderUnavailable, ErrorKind::Disconnected),
             (pcsc::Error::UnknownReader, ErrorKind::Disconnected),
