@@ -15,6 +15,7 @@ pub mod clone_detection;
 pub mod date;
 pub mod emrtd;
 pub mod emulator;
+pub mod hash;
 pub mod lds;
 pub mod mrz;
 pub mod pace;

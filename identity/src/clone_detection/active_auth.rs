@@ -188,7 +188,7 @@ impl ActiveAuthentication {
                         found: signature.len(),
                     });
                 }
-                let digest = self.ecdsa_hash.digest(&[challenge]);
+                let digest = self.ecdsa_hash.digest_parts(&[challenge]);
                 let valid = match key {
                     EcPublicKey::NistP256(key) => ecdsa_verify(key, &digest, signature),
                     EcPublicKey::BrainpoolP256r1(key) => ecdsa_verify(key, &digest, signature),
@@ -272,7 +272,7 @@ impl ChipAaSigner {
         match &self.key {
             ChipAaKey::Rsa(key, trailer) => Ok(iso9796::sign(key, *trailer, challenge, random)?),
             ChipAaKey::Ec(key, hash) => {
-                let digest = hash.digest(&[challenge]);
+                let digest = hash.digest_parts(&[challenge]);
                 let nonce = EcPrivateKey::random(key.curve(), random)?;
                 let signature = match (key, &nonce) {
                     (EcPrivateKey::NistP256(d), EcPrivateKey::NistP256(k)) => {

@@ -148,7 +148,7 @@ fn recover(f: &[u8], challenge: &[u8]) -> Result<Iso9796Trailer, Iso9796Error> {
     let digest = digest_and_trailer
         .get(..hash.output_len())
         .ok_or(Iso9796Error::NoCapacity)?;
-    let expected = hash.digest(&[m1, challenge]);
+    let expected = hash.digest_parts(&[m1, challenge]);
     if constant_time_eq(digest, &expected) {
         Ok(trailer)
     } else {
@@ -175,7 +175,7 @@ pub fn sign(
     let mut f = Zeroizing::new(Vec::with_capacity(k));
     f.push(HEADER_PARTIAL_RECOVERY);
     f.extend_from_slice(&m1);
-    f.extend(hash.digest(&[&m1, challenge]));
+    f.extend(hash.digest_parts(&[&m1, challenge]));
     f.extend(trailer_bytes);
     let representative = BoxedUint::from_be_slice(&f, key.n_bits_precision())
         .map_err(|e| Iso9796Error::Rsa(e.to_string()))?;
@@ -226,7 +226,7 @@ mod tests {
     fn representative(m1: &[u8], challenge: &[u8], trailer: Iso9796Trailer) -> Vec<u8> {
         let mut f = vec![HEADER_PARTIAL_RECOVERY];
         f.extend_from_slice(m1);
-        f.extend(trailer.hash().digest(&[m1, challenge]));
+        f.extend(trailer.hash().digest_parts(&[m1, challenge]));
         f.extend(trailer.bytes());
         f
     }

@@ -21,6 +21,7 @@ use zeroize::Zeroizing;
 
 use super::SmError;
 use super::kdf::{KeyPurpose, derive_key};
+use crate::hash::constant_time_eq;
 
 /// The cipher suite of a secure-messaging session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -278,10 +279,6 @@ pub fn unpadded_len(padded: &[u8], block_len: usize) -> Result<usize, SmError> {
         return Err(SmError::BadPadding);
     }
     Ok(marker)
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn cbc_encrypt<C: BlockCipherEncrypt + KeyInit>(
