@@ -10,39 +10,16 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::camera::{Camera, Frame, PixelFormat};
-use crate::error::{Error, ErrorKind};
+use crate::error::ErrorKind;
 use crate::self_test::{SelfTestReport, TestOutcome};
 
 /// The fastest replay accepted: faster than any camera the kiosk uses, and a bound that
 /// keeps a mistyped rate from spinning a core.
 pub const MAX_FPS: f32 = 120.0;
 
-/// What went wrong in the replay camera, with the shared kind the application reacts to.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{kind}: {message}")]
-pub struct SimulatedCameraError {
-    kind: ErrorKind,
-    message: String,
-}
-
-impl SimulatedCameraError {
-    fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-        }
-    }
-
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-}
-
-impl Error for SimulatedCameraError {
-    fn kind(&self) -> ErrorKind {
-        self.kind
-    }
-}
+/// Errors of this simulated device: the HAL's own [`DeviceError`](crate::DeviceError), a
+/// kind and the message, as every backend reduces its errors to.
+pub type SimulatedCameraError = crate::DeviceError;
 
 /// Where playback stands between two captures.
 #[derive(Debug)]

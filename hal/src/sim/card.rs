@@ -23,35 +23,12 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::card::{Atr, CardEvent, CardReader, VirtualCard};
-use crate::error::{Error, ErrorKind};
+use crate::error::ErrorKind;
 use crate::self_test::{SelfTestReport, TestOutcome};
 
-/// What went wrong in the simulated reader, with the shared kind the application reacts to.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{kind}: {message}")]
-pub struct SimulatedCardError {
-    kind: ErrorKind,
-    message: String,
-}
-
-impl SimulatedCardError {
-    fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-        }
-    }
-
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-}
-
-impl Error for SimulatedCardError {
-    fn kind(&self) -> ErrorKind {
-        self.kind
-    }
-}
+/// Errors of this simulated device: the HAL's own [`DeviceError`](crate::DeviceError), a
+/// kind and the message, as every backend reduces its errors to.
+pub type SimulatedCardError = crate::DeviceError;
 
 /// A card lying on the reader. The generation changes every time the card is powered up,
 /// so a card that left and came back (or was replaced) is told apart from the one a

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::error::{Error, ErrorKind};
+use crate::error::ErrorKind;
 use crate::printer::{PrintJob, PrinterStatus, ReceiptPrinter};
 use crate::self_test::{SelfTestReport, TestOutcome};
 
@@ -19,32 +19,9 @@ use crate::self_test::{SelfTestReport, TestOutcome};
 /// needs, short enough that a diagnostics page does not seem to hang.
 const SELF_TEST_STATUS_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// What went wrong in the file printer, with the shared kind the application reacts to.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{kind}: {message}")]
-pub struct SimulatedPrinterError {
-    kind: ErrorKind,
-    message: String,
-}
-
-impl SimulatedPrinterError {
-    fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-        }
-    }
-
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-}
-
-impl Error for SimulatedPrinterError {
-    fn kind(&self) -> ErrorKind {
-        self.kind
-    }
-}
+/// Errors of this simulated device: the HAL's own [`DeviceError`](crate::DeviceError), a
+/// kind and the message, as every backend reduces its errors to.
+pub type SimulatedPrinterError = crate::DeviceError;
 
 struct PanelState {
     status: PrinterStatus,
