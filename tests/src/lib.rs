@@ -30,12 +30,50 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use kiosk_hal::VirtualCard;
+use kiosk_hal::pcsc::PcscCardReader;
 use kiosk_hal::sim::VpcdBridge;
 use kiosk_hal::sim::vpcd::DEFAULT_PORT;
+use kiosk_hal::{CardEvent, CardReader, VirtualCard};
 
 /// What to do when the PC/SC tools are missing.
 pub const INSTALL_HINT: &str = "install pcscd and vsmartcard-vpcd (cargo xtask setup)";
+
+/// Part of the name pcscd gives vsmartcard's virtual readers.
+pub const VPCD_READER_FILTER: &str = "Virtual PCD";
+
+/// A bound on waiting for pcscd to notice a change (it polls vpcd a few times a second),
+/// so a broken stack fails a test instead of hanging it. Not a performance assertion.
+pub const EVENT_DEADLINE: Duration = Duration::from_secs(20);
+
+/// Opens the kiosk's PC/SC reader on vpcd's readers, or fails naming what to install.
+pub fn open_vpcd_reader() -> PcscCardReader {
+    PcscCardReader::open(Some(VPCD_READER_FILTER.to_owned()))
+        .unwrap_or_else(|error| panic!("open the PC/SC reader: {error}; {INSTALL_HINT}"))
+}
+
+/// Waits for an event matching `wanted`; returns it with every other event seen on the way.
+/// Fails with pcscd's log when none comes within [`EVENT_DEADLINE`].
+pub fn wait_for_event(
+    reader: &mut PcscCardReader,
+    pcscd: &Pcscd,
+    what: &str,
+    wanted: impl Fn(&CardEvent) -> bool,
+) -> (CardEvent, Vec<CardEvent>) {
+    let deadline = Instant::now() + EVENT_DEADLINE;
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        match reader.wait_event(Duration::from_millis(500)) {
+            Ok(Some(event)) if wanted(&event) => return (event, seen),
+            Ok(Some(event)) => seen.push(event),
+            Ok(None) => {}
+            Err(error) => panic!("wait_event while waiting for {what}: {error}"),
+        }
+    }
+    panic!(
+        "no {what} within {EVENT_DEADLINE:?}; events seen: {seen:?}. pcscd's log:\n{}",
+        pcscd.log()
+    );
+}
 
 /// The socket pcsc-lite's daemon and clients meet on (`PCSCLITE_CSOCK_NAME` at build time).
 pub const PCSCD_SOCKET: &str = "/run/pcscd/pcscd.comm";

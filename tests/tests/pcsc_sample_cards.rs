@@ -21,14 +21,7 @@ use kiosk_identity::reader::{ReadError, ReadFailure, ReadOptions, ReadStep};
 use kiosk_identity::sample_cards::{SampleSet, write_sample_set};
 use kiosk_identity::sm::OsRandom;
 use kiosk_identity::verify::{CardVerification, Verdict, Verifier};
-use kiosk_tests::{INSTALL_HINT, Pcscd};
-
-const FILTER: &str = "Virtual PCD";
-
-/// A bound on waiting for pcscd to notice a change (it polls vpcd a few times a second),
-/// and on one whole read, so a broken stack fails the test instead of hanging it. Not a
-/// performance assertion.
-const DEADLINE: Duration = Duration::from_secs(20);
+use kiosk_tests::{EVENT_DEADLINE, Pcscd, VPCD_READER_FILTER, open_vpcd_reader, wait_for_event};
 
 /// vpcd and the kiosk's reader pass short APDUs only.
 const OPTIONS: ReadOptions = ReadOptions {
@@ -53,42 +46,14 @@ fn world() -> World {
     }
 }
 
-fn open_reader() -> PcscCardReader {
-    PcscCardReader::open(Some(FILTER.to_owned()))
-        .unwrap_or_else(|error| panic!("open the PC/SC reader: {error}; {INSTALL_HINT}"))
-}
-
-/// Waits for an event matching `wanted`, collecting every event on the way.
-fn wait_for(
-    reader: &mut PcscCardReader,
-    pcscd: &Pcscd,
-    what: &str,
-    wanted: impl Fn(&CardEvent) -> bool,
-) -> CardEvent {
-    let deadline = Instant::now() + DEADLINE;
-    let mut seen = Vec::new();
-    while Instant::now() < deadline {
-        match reader.wait_event(Duration::from_millis(500)) {
-            Ok(Some(event)) if wanted(&event) => return event,
-            Ok(Some(event)) => seen.push(event),
-            Ok(None) => {}
-            Err(error) => panic!("wait_event while waiting for {what}: {error}"),
-        }
-    }
-    panic!(
-        "no {what} within {DEADLINE:?}; events seen: {seen:?}. pcscd's log:\n{}",
-        pcscd.log()
-    );
-}
-
 /// The reader, with pcscd's virtual reader attached and empty.
 fn ready_reader(pcscd: &Pcscd) -> PcscCardReader {
-    let mut reader = open_reader();
-    wait_for(
+    let mut reader = open_vpcd_reader();
+    wait_for_event(
         &mut reader,
         pcscd,
         "ReaderAttached",
-        |event| matches!(event, CardEvent::ReaderAttached { reader } if reader.contains(FILTER)),
+        |event| matches!(event, CardEvent::ReaderAttached { reader } if reader.contains(VPCD_READER_FILTER)),
     );
     reader
 }
@@ -109,14 +74,14 @@ fn place_card(
             // Out first, and noticed: a card swapped within one pcscd poll would look like
             // the same card still there.
             bridge.remove().expect("a card was in the reader");
-            wait_for(reader, pcscd, "CardRemoved", |event| {
+            wait_for_event(reader, pcscd, "CardRemoved", |event| {
                 matches!(event, CardEvent::CardRemoved { .. })
             });
             bridge.insert(card).expect("reconnect to vpcd");
         }
         None => *bridge = Some(pcscd.insert_card(card)),
     }
-    wait_for(reader, pcscd, "CardInserted", |event| {
+    wait_for_event(reader, pcscd, "CardInserted", |event| {
         matches!(event, CardEvent::CardInserted { .. })
     });
 }
@@ -221,9 +186,9 @@ fn is_mid_dg2(step: ReadStep) -> bool {
     )
 }
 
-/// Whether `observer` saw pcscd report a card removed within [`DEADLINE`].
+/// Whether `observer` saw pcscd report a card removed within [`EVENT_DEADLINE`].
 fn removal_seen(observer: &mut PcscCardReader) -> bool {
-    let deadline = Instant::now() + DEADLINE;
+    let deadline = Instant::now() + EVENT_DEADLINE;
     while Instant::now() < deadline {
         if let Ok(Some(CardEvent::CardRemoved { .. })) =
             observer.wait_event(Duration::from_millis(200))
@@ -237,7 +202,7 @@ fn removal_seen(observer: &mut PcscCardReader) -> bool {
 /// Reads the first genuine sample card and pulls it out of vpcd's reader between two APDUs
 /// halfway through DG2, as a person lifting it does. With `let_pcscd_notice`, the read goes
 /// on only once a second PC/SC client saw pcscd report the removal; without, at once.
-/// The read runs on a thread of its own, so a hang fails the test within [`DEADLINE`].
+/// The read runs on a thread of its own, so a hang fails the test within [`EVENT_DEADLINE`].
 fn read_pulled_mid_dg2(let_pcscd_notice: bool) -> ReadError {
     let world = world();
     let card = world.set.cards.first().expect("a genuine sample card");
@@ -246,7 +211,7 @@ fn read_pulled_mid_dg2(let_pcscd_notice: bool) -> ReadError {
     let mut observer = ready_reader(&pcscd);
     let mut bridge = None;
     place_card(&mut bridge, &mut reader, &pcscd, &card.folder);
-    wait_for(
+    wait_for_event(
         &mut observer,
         &pcscd,
         "the observer's CardInserted",
@@ -271,13 +236,16 @@ fn read_pulled_mid_dg2(let_pcscd_notice: bool) -> ReadError {
         });
         let _ = sender.send((result, pulled, noticed));
     });
-    let (result, pulled, noticed) = receiver.recv_timeout(DEADLINE * 2).unwrap_or_else(|_| {
-        panic!(
-            "the read did not end within {:?} of the card being pulled; pcscd's log:\n{}",
-            DEADLINE * 2,
-            pcscd.log()
-        )
-    });
+    let (result, pulled, noticed) =
+        receiver
+            .recv_timeout(EVENT_DEADLINE * 2)
+            .unwrap_or_else(|_| {
+                panic!(
+                    "the read did not end within {:?} of the card being pulled; pcscd's log:\n{}",
+                    EVENT_DEADLINE * 2,
+                    pcscd.log()
+                )
+            });
     assert!(
         pulled,
         "the card was never pulled: DG2 was not read in chunks"

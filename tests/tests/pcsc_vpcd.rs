@@ -5,12 +5,12 @@
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kiosk_app::demo::LockedEmrtdChip;
 use kiosk_hal::sim::BlankCard;
 use kiosk_hal::{CardEvent, CardReader, Error as _, ErrorKind, PcscCardReader, TestOutcome};
-use kiosk_tests::{INSTALL_HINT, Pcscd};
+use kiosk_tests::{Pcscd, VPCD_READER_FILTER, open_vpcd_reader, wait_for_event};
 
 /// ICAO 9303-10 §3.6.2 (SELECT eMRTD application by AID, no response data).
 const SELECT_EMRTD: [u8; 12] = [
@@ -18,39 +18,6 @@ const SELECT_EMRTD: [u8; 12] = [
 ];
 /// READ BINARY of the selected file, which a locked chip refuses before BAC or PACE.
 const READ_BINARY: [u8; 5] = [0x00, 0xB0, 0x00, 0x00, 0x04];
-const FILTER: &str = "Virtual PCD";
-
-/// A bound on waiting for pcscd to notice a change (it polls vpcd a few times a second),
-/// so a broken stack fails the test instead of hanging it. Not a performance assertion.
-const DEADLINE: Duration = Duration::from_secs(20);
-
-fn open_reader() -> PcscCardReader {
-    PcscCardReader::open(Some(FILTER.to_owned()))
-        .unwrap_or_else(|error| panic!("open the PC/SC reader: {error}; {INSTALL_HINT}"))
-}
-
-/// Waits for an event matching `wanted`, collecting every event on the way.
-fn wait_for(
-    reader: &mut PcscCardReader,
-    pcscd: &Pcscd,
-    what: &str,
-    wanted: impl Fn(&CardEvent) -> bool,
-) -> (CardEvent, Vec<CardEvent>) {
-    let deadline = Instant::now() + DEADLINE;
-    let mut seen = Vec::new();
-    while Instant::now() < deadline {
-        match reader.wait_event(Duration::from_millis(500)) {
-            Ok(Some(event)) if wanted(&event) => return (event, seen),
-            Ok(Some(event)) => seen.push(event),
-            Ok(None) => {}
-            Err(error) => panic!("wait_event while waiting for {what}: {error}"),
-        }
-    }
-    panic!(
-        "no {what} within {DEADLINE:?}; events seen: {seen:?}. pcscd's log:\n{}",
-        pcscd.log()
-    );
-}
 
 fn drain(reader: &mut PcscCardReader) -> Vec<CardEvent> {
     let mut seen = Vec::new();
@@ -70,14 +37,14 @@ fn inserted_on(event: &CardEvent) -> Option<&str> {
 #[test]
 fn cards_are_read_and_pulled_through_a_real_pcscd() {
     let mut pcscd = Pcscd::start();
-    let mut reader = open_reader();
+    let mut reader = open_vpcd_reader();
 
     // The readers are reported before any card is there.
-    let (attached, _) = wait_for(
+    let (attached, _) = wait_for_event(
         &mut reader,
         &pcscd,
         "ReaderAttached",
-        |event| matches!(event, CardEvent::ReaderAttached { reader } if reader.contains(FILTER)),
+        |event| matches!(event, CardEvent::ReaderAttached { reader } if reader.contains(VPCD_READER_FILTER)),
     );
     drain(&mut reader);
     let report = reader.self_test();
@@ -89,7 +56,7 @@ fn cards_are_read_and_pulled_through_a_real_pcscd() {
 
     // An ID card's chip: the eMRTD application answers, its files stay locked.
     let mut bridge = pcscd.insert_card(Box::new(LockedEmrtdChip::default()));
-    let (inserted, before) = wait_for(&mut reader, &pcscd, "CardInserted", |event| {
+    let (inserted, before) = wait_for_event(&mut reader, &pcscd, "CardInserted", |event| {
         inserted_on(event).is_some()
     });
     let CardEvent::CardInserted { reader: name, atr } = inserted else {
@@ -121,15 +88,15 @@ fn cards_are_read_and_pulled_through_a_real_pcscd() {
 
     // The card is pulled mid-session. A second client sees pcscd notice, without taking
     // the event from the kiosk's reader; the kiosk's next APDU then fails as CardRemoved.
-    let mut observer = open_reader();
-    wait_for(
+    let mut observer = open_vpcd_reader();
+    wait_for_event(
         &mut observer,
         &pcscd,
         "the observer's CardInserted",
         |event| inserted_on(event) == Some(&name),
     );
     bridge.remove().expect("the chip was in the reader");
-    wait_for(
+    wait_for_event(
         &mut observer,
         &pcscd,
         "the observer's CardRemoved",
@@ -144,7 +111,7 @@ fn cards_are_read_and_pulled_through_a_real_pcscd() {
     assert_eq!(error.kind(), ErrorKind::CardRemoved, "{error}");
     let error = reader.transmit(&SELECT_EMRTD).expect_err("still pulled");
     assert_eq!(error.kind(), ErrorKind::CardRemoved, "{error}");
-    wait_for(&mut reader, &pcscd, "CardRemoved", |event| {
+    wait_for_event(&mut reader, &pcscd, "CardRemoved", |event| {
         *event
             == CardEvent::CardRemoved {
                 reader: name.clone(),
@@ -159,7 +126,7 @@ fn cards_are_read_and_pulled_through_a_real_pcscd() {
     bridge
         .insert(Box::new(BlankCard))
         .expect("reconnect to vpcd");
-    wait_for(
+    wait_for_event(
         &mut reader,
         &pcscd,
         "CardInserted of the blank card",
@@ -175,7 +142,7 @@ fn cards_are_read_and_pulled_through_a_real_pcscd() {
     if pcscd.is_private() {
         drop(observer);
         pcscd.stop();
-        let (_, before) = wait_for(&mut reader, &pcscd, "ReaderDetached", |event| {
+        let (_, before) = wait_for_event(&mut reader, &pcscd, "ReaderDetached", |event| {
             *event
                 == CardEvent::ReaderDetached {
                     reader: name.clone(),
@@ -206,8 +173,8 @@ fn cards_are_read_and_pulled_through_a_real_pcscd() {
 #[test]
 fn a_canceller_wakes_a_reader_blocked_for_an_hour() {
     let pcscd = Pcscd::start();
-    let mut reader = open_reader();
-    wait_for(&mut reader, &pcscd, "ReaderAttached", |event| {
+    let mut reader = open_vpcd_reader();
+    wait_for_event(&mut reader, &pcscd, "ReaderAttached", |event| {
         matches!(event, CardEvent::ReaderAttached { .. })
     });
     drain(&mut reader);
@@ -239,7 +206,8 @@ const CHILD: &str = "KIOSK_TEST_PCSC_WITHOUT_DAEMON";
 #[test]
 fn without_pcscd_the_reader_is_not_present_with_a_clear_message() {
     if std::env::var_os(CHILD).is_some() {
-        let error = PcscCardReader::open(Some(FILTER.to_owned())).expect_err("no pcscd");
+        let error =
+            PcscCardReader::open(Some(VPCD_READER_FILTER.to_owned())).expect_err("no pcscd");
         assert_eq!(error.kind(), ErrorKind::NotPresent, "{error}");
         let message = error.to_string();
         assert!(message.contains("pcscd"), "{message}");
