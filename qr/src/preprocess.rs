@@ -57,11 +57,9 @@ pub fn crop(image: &LumaImage<'_>, region: Region) -> LumaImage<'static> {
 /// `factor` block. Averaging (not skipping) keeps thin modules visible and smooths sensor
 /// noise, which is why a shrunk frame often decodes better as well as faster.
 pub fn downscale(image: &LumaImage<'_>, factor: u32) -> LumaImage<'static> {
-    let factor = factor.max(1);
-    let (width, height) = (
-        (image.width() / factor).max(1),
-        (image.height() / factor).max(1),
-    );
+    // A factor beyond the shorter side would leave no whole block to average.
+    let factor = factor.clamp(1, image.width().min(image.height()));
+    let (width, height) = (image.width() / factor, image.height() / factor);
     let stride = image.width() as usize;
     let source = image.pixels();
     let area = factor * factor;
@@ -196,6 +194,12 @@ mod tests {
         let small = downscale(&image, 2);
         assert_eq!((small.width(), small.height()), (2, 1));
         assert_eq!(small.pixels(), &[75, 240]);
+        // Found by the qr_picture fuzz target: a factor larger than the picture.
+        let thin = downscale(&picture(1, 2, vec![10, 30]), 3);
+        assert_eq!(
+            (thin.width(), thin.height(), thin.pixels()),
+            (1, 2, &[10, 30][..])
+        );
     }
 
     #[test]

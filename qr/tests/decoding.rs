@@ -133,3 +133,47 @@ fn a_code_that_is_not_utf8_text_is_no_card() {
         }
     }
 }
+
+/// A picture that makes rqrr 0.11 fail an assertion inside `detect_grids` (three finder
+/// patterns turned 45 degrees, split by a one-pixel diagonal line; found by a random search
+/// over damaged, warped codes). The stack stops the panic, counts it and goes on.
+#[test]
+fn a_picture_that_makes_a_decoder_panic_is_survived_and_counted() {
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/panics-rqrr.png"
+    ))
+    .unwrap();
+    let picture = decode_picture(&bytes).unwrap();
+    // It really does panic on its own, so the test below proves something.
+    let alone = std::panic::catch_unwind(|| RqrrDecoder.decode(&picture));
+    assert!(
+        alone.is_err(),
+        "rqrr no longer panics on this picture; find a new one"
+    );
+
+    let stack = DecoderStack::default();
+    for _ in 0..3 {
+        match stack.decode(&picture) {
+            Ok(codes) => assert!(codes.is_empty()),
+            Err(error) => assert!(matches!(
+                error,
+                DecodeError::Panicked { .. } | DecodeError::Unreadable { .. }
+            )),
+        }
+    }
+    let stats = stack.stats();
+    assert!(
+        stats
+            .panics
+            .iter()
+            .any(|&(decoder, count)| decoder == "rqrr" && count >= 3),
+        "{stats:?}"
+    );
+    // The stack still reads codes afterwards.
+    let photo = card_photo_luma("still working", &Scene::plain(640, 480)).unwrap();
+    assert_eq!(
+        decode_text(&stack, &photo).as_deref(),
+        Some("still working")
+    );
+}
