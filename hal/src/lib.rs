@@ -18,6 +18,9 @@
 //! serial) implement the same traits; the application picks one per device from its
 //! configuration, in one place.
 //!
+//! [`v4l2`] is the real camera: [`V4l2Camera`] reads a UVC camera through nokhwa, picked by
+//! path or by name, with an explicit MJPEG or YUYV format negotiated from what it offers.
+//!
 //! [`pcsc`] is the real card reader: [`PcscCardReader`] watches the readers pcscd serves,
 //! with readers and cards coming and going, and [`sim::VpcdBridge`] serves any
 //! [`VirtualCard`] to pcscd's virtual reader (vsmartcard's vpcd), so tests drive the real
@@ -34,6 +37,7 @@ pub mod pcsc;
 pub mod printer;
 pub mod self_test;
 pub mod sim;
+pub mod v4l2;
 
 pub use self::pcsc::{PcscCanceller, PcscCardReader, PcscError};
 pub use camera::{Camera, Frame, PixelFormat};
@@ -41,3 +45,4 @@ pub use card::{Atr, CardEvent, CardReader, VirtualCard};
 pub use error::{DeviceError, Error, ErrorKind};
 pub use printer::{PrintJob, PrinterStatus, ReceiptPrinter};
 pub use self_test::{SelfTestReport, TestOutcome};
+pub use v4l2::{V4l2Camera, V4l2Error};

@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::camera::{Camera, Frame, PixelFormat};
@@ -40,6 +41,8 @@ struct Playback {
 pub struct ReplayCamera {
     /// Never empty: both constructors refuse an empty set.
     stills: Vec<Frame>,
+    /// Pictures shown instead of `stills` while set, through a [`ReplayPanel`].
+    shown: Arc<Mutex<Option<Arc<[Frame]>>>>,
     fps: f32,
     interval: Duration,
     source: String,
@@ -73,6 +76,7 @@ impl ReplayCamera {
             interval,
             source: path.display().to_string(),
             playback: None,
+            shown: Arc::default(),
         })
     }
 
@@ -97,7 +101,16 @@ impl ReplayCamera {
             interval,
             source: "generated frames".to_owned(),
             playback: None,
+            shown: Arc::default(),
         })
+    }
+
+    /// A handle that changes what the camera sees while it runs: the demo holds a card's
+    /// QR code up to it, and tests put a code in front of it and take it away.
+    pub fn panel(&self) -> ReplayPanel {
+        ReplayPanel {
+            shown: Arc::clone(&self.shown),
+        }
     }
 
     /// How many images one loop of the replay shows.
@@ -107,6 +120,34 @@ impl ReplayCamera {
 
     pub fn fps(&self) -> f32 {
         self.fps
+    }
+}
+
+/// Changes what a [`ReplayCamera`] shows while it runs; cheap to clone.
+#[derive(Clone)]
+pub struct ReplayPanel {
+    shown: Arc<Mutex<Option<Arc<[Frame]>>>>,
+}
+
+impl ReplayPanel {
+    /// Shows `frames` in a loop instead of the camera's own pictures; an empty set is
+    /// ignored, since a camera always shows something.
+    pub fn show(&self, frames: impl IntoIterator<Item = Frame>) {
+        let frames: Arc<[Frame]> = frames.into_iter().collect();
+        if !frames.is_empty() {
+            *self.lock() = Some(frames);
+        }
+    }
+
+    /// Goes back to the camera's own pictures.
+    pub fn show_own(&self) {
+        *self.lock() = None;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Arc<[Frame]>>> {
+        self.shown
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -147,11 +188,17 @@ impl Camera for ReplayCamera {
             }
             std::thread::sleep(wait);
         }
-        let index = playback.next_index % self.stills.len();
-        let mut frame = self.stills[index].clone();
+        let shown = self
+            .shown
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        let stills: &[Frame] = shown.as_deref().unwrap_or(&self.stills);
+        let index = playback.next_index % stills.len();
+        let mut frame = stills[index].clone();
         frame.sequence = playback.next_sequence;
         frame.captured_at = Instant::now();
-        playback.next_index = (index + 1) % self.stills.len();
+        playback.next_index = (index + 1) % stills.len();
         playback.next_sequence += 1;
         // Keep to the schedule while the consumer keeps up; once it falls a whole frame
         // behind, start the schedule again from now rather than bursting to catch up.
@@ -270,6 +317,26 @@ mod tests {
     fn grey_frame(width: u32, height: u32) -> Frame {
         let pixels = vec![128; (width * height) as usize];
         Frame::new(width, height, PixelFormat::Gray8, pixels, 0).expect("valid frame")
+    }
+
+    #[test]
+    fn the_panel_changes_what_the_running_camera_shows() {
+        let mut camera = ReplayCamera::from_frames([grey_frame(2, 2)], 120.0).expect("camera");
+        let panel = camera.panel();
+        camera.start().expect("start");
+        assert_eq!(camera.capture(GENEROUS).expect("frame").width(), 2);
+        panel.show([grey_frame(4, 2), grey_frame(6, 2)]);
+        let widths: Vec<u32> = (0..3)
+            .map(|_| camera.capture(GENEROUS).expect("frame").width())
+            .collect();
+        assert!(
+            widths.iter().all(|&width| width == 4 || width == 6),
+            "{widths:?}"
+        );
+        panel.show(Vec::new());
+        assert_ne!(camera.capture(GENEROUS).expect("frame").width(), 2);
+        panel.show_own();
+        assert_eq!(camera.capture(GENEROUS).expect("frame").width(), 2);
     }
 
     #[test]

@@ -7,7 +7,7 @@ pub mod card;
 pub mod printer;
 pub mod vpcd;
 
-pub use camera::ReplayCamera;
+pub use camera::{ReplayCamera, ReplayPanel};
 pub use card::{BlankCard, SimulatedCardReader, SimulatedCardSlot};
 pub use printer::{FilePrinter, FilePrinterPanel};
 pub use vpcd::{VpcdBridge, VpcdError};

@@ -68,16 +68,16 @@ pub(super) fn validate(config: &Config, devices: DeviceCheck) -> Result<(), Prob
         }
         CameraConfig::V4l2 {
             device,
+            name,
+            format: _,
             width,
             height,
             fps,
         } => {
+            check_camera_choice(device.as_deref(), name.as_deref(), devices)?;
             check_range(["camera", "width"], *width, V4L2_FRAME_SIDE)?;
             check_range(["camera", "height"], *height, V4L2_FRAME_SIDE)?;
             check_range(["camera", "fps"], *fps, V4L2_FPS)?;
-            if devices == DeviceCheck::Require {
-                check_exists(["camera", "device"], device, PathKind::Device)?;
-            }
         }
     }
 
@@ -146,6 +146,34 @@ pub(super) fn validate(config: &Config, devices: DeviceCheck) -> Result<(), Prob
         backend.request_timeout_secs,
         REQUEST_TIMEOUT_SECS,
     )
+}
+
+/// A V4L2 camera is named by its device node or by part of its name: exactly one. Only the
+/// node can be checked here; a name is matched against the cameras when the kiosk starts.
+fn check_camera_choice(
+    device: Option<&Path>,
+    name: Option<&str>,
+    devices: DeviceCheck,
+) -> Result<(), Problem> {
+    match (device, name) {
+        (Some(_), Some(_)) => Err(Problem::value(
+            ["camera", "name"],
+            "given together with device; expected either device or name, not both",
+        )),
+        (None, None) => Err(Problem::value(
+            ["camera", "device"],
+            "missing, required for backend = \"v4l2\" unless name is given; \
+             expected a device node such as \"/dev/video0\"",
+        )),
+        (None, Some(name)) if name.trim().is_empty() => Err(Problem::value(
+            ["camera", "name"],
+            "must not be empty; expected part of the camera's name as v4l2-ctl --list-devices shows it",
+        )),
+        (Some(device), None) if devices == DeviceCheck::Require => {
+            check_exists(["camera", "device"], device, PathKind::Device)
+        }
+        _ => Ok(()),
+    }
 }
 
 fn check_range<const N: usize>(

@@ -11,8 +11,8 @@ use serde_path_to_error::Segment;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::LANGUAGE_CODES;
 use super::tagged::TAG_KEY;
+use super::{CAMERA_ENCODINGS, LANGUAGE_CODES};
 
 /// Where in the file a problem is, 1-based; the column counts characters, not bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,6 +157,7 @@ fn allowed_words(key: &[String]) -> Option<&'static [&'static str]> {
     match key {
         [single] if single == "mode" => Some(&["onestop", "hospital"]),
         [single] if single == "language" => Some(LANGUAGE_CODES),
+        [section, key] if section == "camera" && key == "format" => Some(CAMERA_ENCODINGS),
         _ => None,
     }
 }

@@ -15,11 +15,15 @@
 //! ```toml
 //! [camera]
 //! backend = "v4l2"
-//! device = "/dev/video0"
+//! device = "/dev/video0"     # or name = "HD USB Camera": exactly one of the two
+//! format = "auto"            # or "mjpeg", "yuyv": the encoding asked for first
 //! width = 1280
 //! height = 720
 //! fps = 30
 //! ```
+//!
+//! Rules that involve several keys are checked after the types, with the same one-line
+//! errors: a V4L2 camera takes `device` or `name`, never both and never neither.
 //!
 //! Relative paths in the file are resolved against the directory holding the file, not the
 //! working directory, so `config/demo.toml` in the repository can point at
@@ -146,18 +150,43 @@ pub enum CameraConfig {
         #[serde(default = "default_replay_fps")]
         fps: f32,
     },
-    /// A UVC camera through Video4Linux2.
+    /// A UVC camera through Video4Linux2. Exactly one of `device` and `name` says which.
     V4l2 {
-        /// The device node, e.g. `/dev/video0`; it must exist.
-        device: PathBuf,
-        /// Frame width in pixels; 1 to 8192.
+        /// The device node, e.g. `/dev/video0`, or a stable link to it such as
+        /// `/dev/v4l/by-id/usb-…-video-index0`; it must exist.
+        device: Option<PathBuf>,
+        /// Part of the camera's name as `v4l2-ctl --list-devices` shows it, e.g.
+        /// `"HD USB Camera"`; letter case counts. Looked up each time the camera is opened,
+        /// so it finds the camera on whichever node it gets.
+        name: Option<String>,
+        /// The encoding to ask for first; the other one is the fallback. Default `auto`.
+        #[serde(default)]
+        format: CameraEncoding,
+        /// Frame width in pixels; 1 to 8192. The camera's closest size is used, preferring
+        /// one at least this large.
         width: u32,
         /// Frame height in pixels; 1 to 8192.
         height: u32,
-        /// Frames per second to ask for; 1 to 120.
+        /// Frames per second to ask for; 1 to 120. The camera's closest rate is used.
         fps: u32,
     },
 }
+
+/// `format` of a V4L2 camera: which encoding to ask the camera for first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CameraEncoding {
+    /// The kiosk's choice: MJPEG, then YUYV (MJPEG gives 720p at 30 fps over USB 2.0).
+    #[default]
+    Auto,
+    /// MJPEG, then YUYV.
+    Mjpeg,
+    /// YUYV, then MJPEG: for a camera whose JPEG frames are broken.
+    Yuyv,
+}
+
+/// The words `camera.format` takes in the file.
+const CAMERA_ENCODINGS: &[&str] = &["auto", "mjpeg", "yuyv"];
 
 /// Which receipt printer to use. In the file: `[printer]` with `backend = "file"` or
 /// `"serial"`.
@@ -356,7 +385,11 @@ impl Config {
         };
         match &mut self.camera {
             CameraConfig::Replay { path, .. } => resolve(path),
-            CameraConfig::V4l2 { device, .. } => resolve(device),
+            CameraConfig::V4l2 {
+                device: Some(device),
+                ..
+            } => resolve(device),
+            CameraConfig::V4l2 { device: None, .. } => {}
         }
         match &mut self.printer {
             PrinterConfig::File { path } => resolve(path),

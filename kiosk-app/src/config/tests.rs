@@ -138,7 +138,9 @@ fn the_appliance_example_describes_real_devices() {
     assert_eq!(
         config.camera,
         CameraConfig::V4l2 {
-            device: PathBuf::from("/dev/video0"),
+            device: Some(PathBuf::from("/dev/video0")),
+            name: None,
+            format: CameraEncoding::Auto,
             width: 1280,
             height: 720,
             fps: 30
@@ -276,11 +278,119 @@ fn a_multi_line_value_is_shown_on_one_line() {
 fn a_missing_required_key_is_named_with_its_table() {
     let message = error_for(&edited("kiosk_id", ""));
     assert_eq!(message, "config.toml: kiosk_id: missing, required");
-    let v4l2 = edited("backend = \"replay\"", "backend = \"v4l2\"").replace("path = \".\"\n", "");
-    let message = error_for(&v4l2);
+    let message = error_for(&with_v4l2_camera("device = \"/dev/null\"\nwidth = 640"));
     assert_eq!(
         message,
-        "config.toml:7:2: camera.device: missing, required for backend = \"v4l2\""
+        "config.toml:7:2: camera.height: missing, required for backend = \"v4l2\""
+    );
+}
+
+/// `VALID` with a V4L2 camera whose section holds `keys` (from line 9 on).
+fn with_v4l2_camera(keys: &str) -> String {
+    VALID.replace(
+        "backend = \"replay\"\npath = \".\"",
+        &format!("backend = \"v4l2\"\n{keys}"),
+    )
+}
+
+const SIZE_AND_RATE: &str = "width = 1280\nheight = 720\nfps = 30";
+
+#[test]
+fn a_v4l2_camera_is_chosen_by_device_or_by_name() {
+    let by_device = parse(&with_v4l2_camera(&format!(
+        "device = \"/dev/null\"\n{SIZE_AND_RATE}"
+    )))
+    .unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(
+        by_device.camera,
+        CameraConfig::V4l2 {
+            device: Some(PathBuf::from("/dev/null")),
+            name: None,
+            format: CameraEncoding::Auto,
+            width: 1280,
+            height: 720,
+            fps: 30
+        }
+    );
+    // A name is matched against the cameras when the kiosk starts, so loading with devices
+    // checked accepts it on a machine without that camera.
+    let by_name = parse(&with_v4l2_camera(&format!(
+        "name = \"HD USB Camera\"\nformat = \"yuyv\"\n{SIZE_AND_RATE}"
+    )))
+    .unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(
+        by_name.camera,
+        CameraConfig::V4l2 {
+            device: None,
+            name: Some("HD USB Camera".to_owned()),
+            format: CameraEncoding::Yuyv,
+            width: 1280,
+            height: 720,
+            fps: 30
+        }
+    );
+}
+
+#[test]
+fn a_v4l2_camera_needs_exactly_one_of_device_and_name() {
+    let both = with_v4l2_camera(&format!(
+        "device = \"/dev/null\"\nname = \"HD USB Camera\"\n{SIZE_AND_RATE}"
+    ));
+    assert_eq!(
+        error_for(&both),
+        "config.toml:10:8: camera.name = \"HD USB Camera\": given together with device; \
+         expected either device or name, not both"
+    );
+    let neither = with_v4l2_camera(SIZE_AND_RATE);
+    assert_eq!(
+        error_for(&neither),
+        "config.toml:7:2: camera.device: missing, required for backend = \"v4l2\" unless name \
+         is given; expected a device node such as \"/dev/video0\""
+    );
+    let empty = with_v4l2_camera(&format!("name = \" \"\n{SIZE_AND_RATE}"));
+    assert_contains_all(
+        &error_for(&empty),
+        &[
+            "config.toml:9:8: camera.name = \" \": must not be empty",
+            "v4l2-ctl --list-devices",
+        ],
+    );
+    let missing = with_v4l2_camera(&format!(
+        "device = \"/dev/video-kiosk-absent\"\n{SIZE_AND_RATE}"
+    ));
+    assert_contains_all(
+        &error_for(&missing),
+        &["config.toml:9:10: camera.device = \"/dev/video-kiosk-absent\": no such device"],
+    );
+}
+
+#[test]
+fn the_camera_format_is_one_of_three_words() {
+    for (word, encoding) in [
+        ("auto", CameraEncoding::Auto),
+        ("mjpeg", CameraEncoding::Mjpeg),
+        ("yuyv", CameraEncoding::Yuyv),
+    ] {
+        let text = with_v4l2_camera(&format!(
+            "name = \"Cam\"\nformat = \"{word}\"\n{SIZE_AND_RATE}"
+        ));
+        let config = parse(&text).unwrap_or_else(|error| panic!("{error}"));
+        let CameraConfig::V4l2 { format, .. } = config.camera else {
+            panic!("{:?}", config.camera);
+        };
+        assert_eq!(format, encoding);
+    }
+    let unknown = with_v4l2_camera(&format!(
+        "name = \"Cam\"\nformat = \"h264\"\n{SIZE_AND_RATE}"
+    ));
+    assert_eq!(
+        error_for(&unknown),
+        r#"config.toml:10:10: camera.format = "h264": unknown variant, expected one of "auto", "mjpeg", "yuyv""#
+    );
+    let number = with_v4l2_camera(&format!("name = \"Cam\"\nformat = 5\n{SIZE_AND_RATE}"));
+    assert_eq!(
+        error_for(&number),
+        r#"config.toml:10:10: camera.format = 5: wrong type, expected one of "auto", "mjpeg", "yuyv""#
     );
 }
 

@@ -13,14 +13,16 @@ use std::time::Duration;
 use kiosk_hal::camera::{CaptureHandle, spawn_capture};
 use kiosk_hal::pcsc::PcscCardReader;
 use kiosk_hal::sim::{
-    FilePrinter, FilePrinterPanel, ReplayCamera, SimulatedCardReader, SimulatedCardSlot,
+    FilePrinter, FilePrinterPanel, ReplayCamera, ReplayPanel, SimulatedCardReader,
+    SimulatedCardSlot,
 };
+use kiosk_hal::v4l2::{CameraSelector, FormatPreference, FormatWish, V4l2Camera, V4l2Settings};
 use kiosk_hal::{ErrorKind, SelfTestReport, TestOutcome};
 
 pub use card_worker::{CardReaderHandle, ReaderEvent, spawn_card_reader};
 pub use printer_worker::{PrinterHandle, spawn_printer};
 
-use crate::config::{CameraConfig, CardReaderConfig, Config, PrinterConfig};
+use crate::config::{CameraConfig, CameraEncoding, CardReaderConfig, Config, PrinterConfig};
 
 /// All devices of a running kiosk.
 pub struct Devices {
@@ -36,6 +38,8 @@ pub struct Devices {
 #[derive(Default, Clone)]
 pub struct SimulatedDevices {
     pub card_slot: Option<SimulatedCardSlot>,
+    /// Changes what the replay camera shows (a card's QR code held up to it).
+    pub camera_panel: Option<ReplayPanel>,
     pub printer_panel: Option<FilePrinterPanel>,
 }
 
@@ -102,6 +106,7 @@ pub fn open(
                     device: "camera",
                     message: error.to_string(),
                 })?;
+            simulated.camera_panel = Some(camera.panel());
             std::sync::Arc::new(spawn_capture(camera).map_err(|source| {
                 DeviceSetupError::Thread {
                     device: "camera",
@@ -109,12 +114,51 @@ pub fn open(
                 }
             })?)
         }
-        CameraConfig::V4l2 { .. } => {
-            return Err(DeviceSetupError::BackendNotBuilt {
+        CameraConfig::V4l2 {
+            device,
+            name,
+            format,
+            width,
+            height,
+            fps,
+        } => {
+            let camera = match (device, name) {
+                (Some(path), _) => CameraSelector::Path(path.clone()),
+                (None, Some(name)) => CameraSelector::Name(name.clone()),
+                // The configuration's checks refuse this; a hand-made `Config` may not.
+                (None, None) => {
+                    return Err(DeviceSetupError::Open {
+                        device: "camera",
+                        message: "neither a device nor a name to find the camera by".to_owned(),
+                    });
+                }
+            };
+            let preference = match format {
+                CameraEncoding::Auto => FormatPreference::Auto,
+                CameraEncoding::Mjpeg => FormatPreference::Mjpeg,
+                CameraEncoding::Yuyv => FormatPreference::Yuyv,
+            };
+            // Only settings no camera could satisfy fail here: an unplugged camera is
+            // opened by the capture thread, which keeps trying until it is plugged in.
+            let camera = V4l2Camera::new(V4l2Settings {
+                camera,
+                format: FormatWish {
+                    preference,
+                    width: *width,
+                    height: *height,
+                    fps: *fps,
+                },
+            })
+            .map_err(|error| DeviceSetupError::Open {
                 device: "camera",
-                backend: "v4l2",
-                available: "replay",
-            });
+                message: error.to_string(),
+            })?;
+            std::sync::Arc::new(spawn_capture(camera).map_err(|source| {
+                DeviceSetupError::Thread {
+                    device: "camera",
+                    source,
+                }
+            })?)
         }
     };
 
@@ -181,3 +225,6 @@ fn stuck(device: &'static str) -> SelfTestReport {
         took: SELF_TEST_TIMEOUT,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,82 @@
+//! Which backend `open` builds for each configuration, on a machine without real devices.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use kiosk_hal::camera::SlotRead;
+
+use super::*;
+
+fn config_with_camera(var_dir: &std::path::Path, camera: CameraConfig) -> Config {
+    let mut config = Config::demo_default(var_dir);
+    config.camera = camera;
+    config
+}
+
+fn v4l2(device: Option<&str>, name: Option<&str>) -> CameraConfig {
+    CameraConfig::V4l2 {
+        device: device.map(PathBuf::from),
+        name: name.map(str::to_owned),
+        format: CameraEncoding::Auto,
+        width: 1280,
+        height: 720,
+        fps: 30,
+    }
+}
+
+#[test]
+fn a_v4l2_camera_that_is_not_plugged_in_is_reported_through_its_frames() {
+    let var_dir = tempfile::tempdir().expect("tempdir");
+    let config = config_with_camera(var_dir.path(), v4l2(None, Some("No Such Camera 4c1d")));
+    let (devices, _events) = open(&config).unwrap_or_else(|error| panic!("{error}"));
+    match devices.camera.frames().take(Duration::from_secs(5)) {
+        SlotRead::Error(error) => {
+            assert_eq!(error.kind(), ErrorKind::NotPresent);
+            assert!(error.message().contains("No Such Camera 4c1d"), "{error}");
+            assert!(error.message().contains("cameras here"), "{error}");
+        }
+        other => panic!("expected the camera's error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_v4l2_device_that_is_no_camera_stops_the_start() {
+    let var_dir = tempfile::tempdir().expect("tempdir");
+    let config = config_with_camera(var_dir.path(), v4l2(Some("/dev/null"), None));
+    let Err(error) = open(&config) else {
+        panic!("/dev/null was opened as a camera");
+    };
+    let text = error.to_string();
+    assert!(
+        text.starts_with("camera: /dev/null: not a V4L2 video device"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_serial_printer_is_still_refused() {
+    let var_dir = tempfile::tempdir().expect("tempdir");
+    let mut config = Config::demo_default(var_dir.path());
+    std::fs::create_dir(var_dir.path().join("camera")).expect("camera folder");
+    image::GrayImage::new(4, 4)
+        .save(var_dir.path().join("camera/still.png"))
+        .expect("write png");
+    config.printer = PrinterConfig::Serial {
+        device: PathBuf::from("/dev/null"),
+        baud: 115_200,
+        paper_width_mm: 80,
+    };
+    let Err(error) = open(&config) else {
+        panic!("a serial printer was opened");
+    };
+    assert!(
+        matches!(
+            error,
+            DeviceSetupError::BackendNotBuilt {
+                backend: "serial",
+                ..
+            }
+        ),
+        "{error}"
+    );
+}
