@@ -18,6 +18,7 @@ use crate::session::{
 use kiosk_identity::passive::TrustStore;
 use kiosk_identity::reader::ReadOptions;
 use kiosk_identity::sample_cards::SampleSet;
+use kiosk_qr::{Payload, Rearmer, ScanEvent, Scanner, ScannerHandle, spawn_scanner};
 
 /// Why a kiosk could not start.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +27,8 @@ pub enum StartError {
     Devices(#[from] DeviceSetupError),
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
+    #[error("cannot start the QR scanner: {0}")]
+    Scanner(std::io::Error),
     #[error("cannot start the demo panel: {0}")]
     DemoPanel(std::io::Error),
     #[error("identity.trust_store: {0}")]
@@ -36,6 +39,7 @@ pub enum StartError {
 pub struct Kiosk {
     devices: Arc<Devices>,
     inputs: mpsc::UnboundedSender<SessionInput>,
+    scanner: ScannerHandle,
     demo_stop: Arc<AtomicBool>,
     demo_preview: Option<JoinHandle<()>>,
     // Declared last so that it drops after the handles above: the runtime's shutdown
@@ -44,19 +48,27 @@ pub struct Kiosk {
 }
 
 /// The session's screen: every decision goes to the window through Slint's event loop.
-struct WindowSink(slint::Weak<AppWindow>);
+struct WindowSink {
+    window: slint::Weak<AppWindow>,
+    /// Back on the welcome screen a new citizen's session begins, and the code in front of
+    /// the camera (even the same card again, after "start over") must be read afresh.
+    scanner: Rearmer,
+}
 
 impl ViewSink for WindowSink {
     fn show(&self, view: KioskView) {
+        if view == KioskView::Welcome {
+            self.scanner.rearm();
+        }
         // Fails only when the event loop has ended, i.e. the kiosk is shutting down.
         let _ = self
-            .0
+            .window
             .upgrade_in_event_loop(move |window| kiosk_ui::show_view(&window, &view));
     }
 
     fn set_language(&self, language: Language) {
         let _ = self
-            .0
+            .window
             .upgrade_in_event_loop(move |window| kiosk_ui::select_language(&window, language));
     }
 }
@@ -94,6 +106,12 @@ impl Kiosk {
 
         let (inputs, session_inputs) = mpsc::unbounded_channel();
         wire_commands(window, &inputs);
+        let scanner = spawn_scanner(
+            Arc::clone(devices.camera.frames()),
+            Scanner::default(),
+            scan_events_to(inputs.clone()),
+        )
+        .map_err(StartError::Scanner)?;
 
         let demo_stop = Arc::new(AtomicBool::new(false));
         let mut demo_preview = None;
@@ -104,7 +122,7 @@ impl Kiosk {
                     &devices.simulated,
                     demo_cards,
                     inputs.clone(),
-                    Arc::clone(&devices.camera),
+                    Arc::clone(scanner.preview()),
                     Arc::clone(&demo_stop),
                 )
                 .map_err(StartError::DemoPanel)?,
@@ -144,7 +162,10 @@ impl Kiosk {
                 checking,
                 idle_timeout: config.idle_timeout(),
             },
-            WindowSink(window.as_weak()),
+            WindowSink {
+                window: window.as_weak(),
+                scanner: scanner.rearmer(),
+            },
             observer,
         ));
         tracing::info!(kiosk_id = %config.kiosk_id, mode = config.mode.as_str(), demo = config.demo, "kiosk started");
@@ -152,6 +173,7 @@ impl Kiosk {
         Ok(Kiosk {
             devices,
             inputs,
+            scanner,
             demo_stop,
             demo_preview,
             runtime: Some(runtime),
@@ -166,6 +188,11 @@ impl Kiosk {
     /// Hands a QR code to the session as if the camera had read it.
     pub fn scan_qr(&self, text: impl Into<String>) {
         let _ = self.inputs.send(SessionInput::QrScanned(text.into()));
+    }
+
+    /// The camera's QR scanner, for diagnostics and tests.
+    pub fn scanner(&self) -> &ScannerHandle {
+        &self.scanner
     }
 
     /// Hands a command to the session as if the person had touched the screen.
@@ -200,6 +227,28 @@ fn load_trust_store(config: &Config) -> Result<TrustStore, StartError> {
     }
     tracing::info!(certificates = store.len(), folder = %folder.display(), "trust store loaded");
     Ok(store)
+}
+
+/// What the camera's scanner reads becomes session input. Only a card's code opens a chip;
+/// receipt codes wait for dossier tracking, and the rest is logged without its content
+/// (a code may carry personal data).
+fn scan_events_to(inputs: mpsc::UnboundedSender<SessionInput>) -> impl Fn(ScanEvent) + Send {
+    move |event| match event {
+        ScanEvent::Read(Payload::Card { text, .. }) => {
+            let _ = inputs.send(SessionInput::QrScanned(text.expose().clone()));
+        }
+        ScanEvent::Read(payload) => {
+            tracing::info!(
+                kind = payload.kind(),
+                "QR code read; this kiosk does not act on it yet"
+            );
+        }
+        ScanEvent::HardToRead => tracing::info!("a QR code is in view but cannot be read"),
+        ScanEvent::CameraError(error) => {
+            tracing::warn!(code = error.kind().code(), %error, "camera error");
+        }
+        ScanEvent::CameraSilent => tracing::warn!("the camera stopped delivering frames"),
+    }
 }
 
 /// The window's callbacks become session commands.

@@ -7,14 +7,15 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use kiosk_hal::camera::{LatestFrame, SlotRead};
-use kiosk_hal::sim::{BlankCard, SimulatedCardSlot};
+use kiosk_hal::camera::{Frame, LatestFrame, PixelFormat, SlotRead};
+use kiosk_hal::sim::{BlankCard, ReplayPanel, SimulatedCardSlot};
 use kiosk_hal::{Atr, CardEvent, VirtualCard};
 use kiosk_identity::apdu::StatusWord;
 use kiosk_identity::emrtd::EMRTD_AID;
 use kiosk_identity::emulator::CardFolder;
 use kiosk_identity::sample_cards::{SampleCardError, SampleSet, write_sample_set};
 use kiosk_identity::sm::OsRandom;
+use kiosk_qr::synthetic::{Scene, card_photo};
 use kiosk_ui::{AppWindow, CameraPreview, SelfTestLine};
 use slint::{ComponentHandle, ModelRc, VecModel};
 use tokio::sync::mpsc;
@@ -137,19 +138,79 @@ struct CardCycle {
     next: AtomicUsize,
 }
 
+/// How long the demo citizen holds the card's code up to the camera before laying the
+/// card on the reader, and how long after.
+const SHOW_CODE_BEFORE: Duration = Duration::from_millis(800);
+const SHOW_CODE_AFTER: Duration = Duration::from_secs(2);
+/// Size of the close-up pictures of a card's code.
+const CODE_PHOTO_SIZE: (u32, u32) = (640, 480);
+
 impl CardCycle {
-    fn tap(&self, slot: &SimulatedCardSlot, inputs: &mpsc::UnboundedSender<SessionInput>) {
+    /// Holds the next card's code up to the camera, then lays the card on the reader, as a
+    /// citizen does; the kiosk reads the code through the camera and its QR scanner. Runs
+    /// on a thread of its own so the panel's button returns at once.
+    fn tap(&self, slot: &SimulatedCardSlot, hands: &DemoHands) {
         if self.cards.is_empty() {
             return;
         }
         let index = self.next.fetch_add(1, Ordering::Relaxed) % self.cards.len();
-        let (folder, qr_text) = &self.cards[index];
-        match CardFolder::load(folder) {
-            Ok(chip) => {
-                let _ = inputs.send(SessionInput::QrScanned(qr_text.clone()));
+        let (folder, qr_text) = self.cards[index].clone();
+        let (slot, hands) = (slot.clone(), hands.clone());
+        let shown = std::thread::Builder::new()
+            .name("demo-citizen".into())
+            .spawn(move || {
+                let chip = match CardFolder::load(&folder) {
+                    Ok(chip) => chip,
+                    Err(error) => {
+                        tracing::error!(%error, "demo card cannot be loaded");
+                        return;
+                    }
+                };
+                hands.show_code(&qr_text, index as u64);
+                std::thread::sleep(SHOW_CODE_BEFORE);
                 slot.insert(Box::new(EmulatedCccd(chip)));
-            }
-            Err(error) => tracing::error!(%error, "demo card cannot be loaded"),
+                std::thread::sleep(SHOW_CODE_AFTER);
+                hands.put_code_away();
+            });
+        if let Err(error) = shown {
+            tracing::error!(%error, "demo citizen thread cannot start");
+        }
+    }
+}
+
+/// What the demo citizen shows the camera. Without a replay camera (a demo on a real
+/// camera), the code's text goes straight to the session instead.
+#[derive(Clone)]
+struct DemoHands {
+    camera: Option<ReplayPanel>,
+    inputs: mpsc::UnboundedSender<SessionInput>,
+}
+
+impl DemoHands {
+    fn show_code(&self, text: &str, seed: u64) {
+        let Some(camera) = &self.camera else {
+            let _ = self.inputs.send(SessionInput::QrScanned(text.to_owned()));
+            return;
+        };
+        let (width, height) = CODE_PHOTO_SIZE;
+        // Two slightly different pictures, so the preview shows a hand that is not frozen.
+        let frames: Result<Vec<Frame>, String> = (0..2)
+            .map(|shot| {
+                let scene = Scene::code_close_up(width, height, seed * 2 + shot);
+                let photo = card_photo(text, &scene).map_err(|error| error.to_string())?;
+                Frame::new(width, height, PixelFormat::Rgb8, photo.into_raw(), 0)
+                    .map_err(|error| error.to_string())
+            })
+            .collect();
+        match frames {
+            Ok(frames) => camera.show(frames),
+            Err(error) => tracing::error!(%error, "demo code picture cannot be made"),
+        }
+    }
+
+    fn put_code_away(&self) {
+        if let Some(camera) = &self.camera {
+            camera.show_own();
         }
     }
 }
@@ -161,9 +222,13 @@ pub fn wire_panel(
     simulated: &SimulatedDevices,
     cards: Option<SampleSet>,
     inputs: mpsc::UnboundedSender<SessionInput>,
-    camera: Arc<kiosk_hal::camera::CaptureHandle>,
+    preview: Arc<LatestFrame>,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<JoinHandle<()>> {
+    let hands = DemoHands {
+        camera: simulated.camera_panel.clone(),
+        inputs,
+    };
     if let Some(slot) = &simulated.card_slot {
         let (genuine, forged) = match &cards {
             Some(set) => (
@@ -186,16 +251,16 @@ pub fn wire_panel(
             cards: forged,
             next: AtomicUsize::new(0),
         });
-        let (tap, to_session) = (slot.clone(), inputs.clone());
+        let (tap, citizen) = (slot.clone(), hands.clone());
         window.on_demo_tap_id_card(move || {
             if genuine.cards.is_empty() {
                 tap.insert(Box::new(LockedEmrtdChip::default()));
             } else {
-                genuine.tap(&tap, &to_session);
+                genuine.tap(&tap, &citizen);
             }
         });
-        let (tap, to_session) = (slot.clone(), inputs.clone());
-        window.on_demo_tap_forged_card(move || forged.tap(&tap, &to_session));
+        let (tap, citizen) = (slot.clone(), hands);
+        window.on_demo_tap_forged_card(move || forged.tap(&tap, &citizen));
         let tap = slot.clone();
         window.on_demo_tap_other_card(move || tap.insert(Box::new(BlankCard)));
         let lift = slot.clone();
@@ -211,11 +276,11 @@ pub fn wire_panel(
             }
         });
     }
-    window.set_demo_camera_caption(camera_caption(&camera.frames().counts()).into());
+    window.set_demo_camera_caption(camera_caption(&preview.counts()).into());
     let weak = window.as_weak();
     std::thread::Builder::new()
         .name("demo-preview".into())
-        .spawn(move || feed_camera_preview(camera.frames(), &weak, &stop))
+        .spawn(move || feed_camera_preview(&preview, &weak, &stop))
 }
 
 /// How often the panel's camera picture is refreshed; the preview is a sign of life, not

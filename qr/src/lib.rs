@@ -21,5 +21,5 @@ pub mod synthetic;
 pub use decoder::{DecodeError, DecodedQr, QrDecoder};
 pub use image::{ImageError, LumaImage, decode_picture};
 pub use payload::{Payload, ReceiptQr, ReceiptRef};
-pub use scanner::{ScanEvent, Scanner, ScannerHandle, spawn_scanner};
+pub use scanner::{Rearmer, ScanEvent, Scanner, ScannerHandle, spawn_scanner};
 pub use stack::{DecoderStack, StackStats};

@@ -161,11 +161,11 @@ impl Scanner {
     }
 
     fn seen(&mut self, text: String) -> Option<ScanEvent> {
-        if let Some((reported, absent)) = &mut self.reported {
-            if *reported == text {
-                *absent = 0;
-                return None;
-            }
+        if let Some((reported, absent)) = &mut self.reported
+            && *reported == text
+        {
+            *absent = 0;
+            return None;
         }
         let payload = Payload::classify(&text);
         let confirmed = self.candidate.as_deref() == Some(text.as_str());
@@ -215,6 +215,21 @@ impl ScannerHandle {
     /// Makes the scanner report the code in view again, for a new session.
     pub fn rearm(&self) {
         self.rearm.store(true, Ordering::Relaxed);
+    }
+
+    /// A handle that can only rearm, for whatever knows when a new session starts.
+    pub fn rearmer(&self) -> Rearmer {
+        Rearmer(Arc::clone(&self.rearm))
+    }
+}
+
+/// Rearms a running scanner (see [`ScannerHandle::rearm`]); cheap to clone.
+#[derive(Clone)]
+pub struct Rearmer(Arc<AtomicBool>);
+
+impl Rearmer {
+    pub fn rearm(&self) {
+        self.0.store(true, Ordering::Relaxed);
     }
 }
 

@@ -122,6 +122,30 @@ impl Scene {
         scene
     }
 
+    /// The card held close with its code in the middle of the picture, as the screen's
+    /// frame guide asks: the code about a third of the picture's width, turned a little.
+    pub fn code_close_up(width: u32, height: u32, seed: u64) -> Scene {
+        let mut random = SplitMix64(seed);
+        let card_fraction = 1.6;
+        let card_width = card_fraction * width as f32;
+        let card_height = card_width * CARD_MM.1 / CARD_MM.0;
+        let code_centre = (
+            (QR_ORIGIN_MM.0 + QR_SIZE_MM / 2.0) / CARD_MM.0 - 0.5,
+            (QR_ORIGIN_MM.1 + QR_SIZE_MM / 2.0) / CARD_MM.1 - 0.5,
+        );
+        Scene {
+            card_fraction,
+            centre: (
+                0.5 - code_centre.0 * card_width / width as f32,
+                0.5 - code_centre.1 * card_height / height as f32,
+            ),
+            rotation_deg: (random.unit() - 0.5) * 12.0,
+            noise: 2.0,
+            seed,
+            ..Scene::plain(width, height)
+        }
+    }
+
     /// Whether the whole code, quiet zone included, lies inside the picture.
     pub fn code_in_view(&self) -> bool {
         let to_picture = camera_to_card(self).inverse();
@@ -249,7 +273,7 @@ fn card_face(u: f32, v: f32) -> Rgb<u8> {
     }
     let text_line = (28.0..62.0).contains(&u) && {
         let line = (v - 16.0) / 4.5;
-        line >= 0.0 && line < 7.0 && line.fract() < 0.45 && ((u * 1.7).sin() > -0.6)
+        (0.0..7.0).contains(&line) && line.fract() < 0.45 && ((u * 1.7).sin() > -0.6)
     };
     if text_line {
         return Rgb([50, 54, 70]);
@@ -361,11 +385,12 @@ impl Homography {
             if lead.abs() < 1e-12 {
                 continue;
             }
-            for row in 0..8 {
-                if row != column {
-                    let factor = rows[row][column] / lead;
-                    for k in column..9 {
-                        rows[row][k] -= factor * rows[column][k];
+            let pivot_row = rows[column];
+            for (index, row) in rows.iter_mut().enumerate() {
+                if index != column {
+                    let factor = row[column] / lead;
+                    for (value, pivot_value) in row[column..].iter_mut().zip(&pivot_row[column..]) {
+                        *value -= factor * pivot_value;
                     }
                 }
             }

@@ -4,6 +4,8 @@
 //! - `cargo xtask demo [ARGS]`: runs the kiosk in demo mode on simulated devices (ARGS go to
 //!   `kiosk demo`).
 //! - `cargo xtask test [ARGS]`: runs every test of the workspace (ARGS go to `cargo test`).
+//! - `cargo xtask bench-qr [--blackbox DIR]`: the kiosk's QR decoders beside zxing-cpp and zbar
+//!   on ZXing's QR test images (see `bench_qr`).
 //!
 //! Each first installs the Debian packages it needs when they are missing: with apt-get
 //! when run as root, otherwise it prints the exact command to run and stops. This crate
@@ -13,14 +15,17 @@ use std::env;
 use std::ffi::OsString;
 use std::process::{Command, ExitCode, Stdio};
 
+mod bench_qr;
 mod packages;
 
 use packages::{BUILD, DEMO_RUNTIME, TEST, VIRTUAL_DISPLAY};
 
-const USAGE: &str = "usage: cargo xtask <setup|demo|test> [ARGS...]
-  setup  install every system package the demo and the tests need
-  demo   run the kiosk in demo mode on simulated devices (ARGS go to `kiosk demo`)
-  test   run every test of the workspace (ARGS go to `cargo test`)";
+const USAGE: &str = "usage: cargo xtask <setup|demo|test|bench-qr> [ARGS...]
+  setup     install every system package the demo and the tests need
+  demo      run the kiosk in demo mode on simulated devices (ARGS go to `kiosk demo`)
+  test      run every test of the workspace (ARGS go to `cargo test`)
+  bench-qr  [--blackbox DIR] compare the QR decoders with zxing-cpp and zbar on ZXing's
+            QR test images (DIR defaults to $KIOSK_QR_BLACKBOX or /var/cache/kiosk-qr/zxing-blackbox)";
 
 fn main() -> ExitCode {
     let mut args = env::args_os().skip(1);
@@ -30,6 +35,7 @@ fn main() -> ExitCode {
         Some("setup") => setup(),
         Some("demo") => demo(&rest),
         Some("test") => test(&rest),
+        Some("bench-qr") => bench_qr::bench_qr(&rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
