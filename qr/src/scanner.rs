@@ -22,7 +22,7 @@ use crate::decoder::DecodeError;
 use crate::image::{ImageError, LumaImage};
 use crate::payload::Payload;
 use crate::preprocess::Region;
-use crate::stack::{DecoderStack, StackStats};
+use crate::stack::{DecoderStack, Depth, StackStats};
 
 /// Frames without the reported code after which the same code counts as new again.
 pub const REARM_AFTER_FRAMES: u32 = 15;
@@ -54,6 +54,10 @@ pub struct BadFrame {
 
 /// Unreadable frames in a row before [`ScanEvent::HardToRead`] is sent.
 const HARD_TO_READ_AFTER: u32 = 8;
+/// While nothing code-like is in view, every this many frames gets the full stack and the
+/// others only its quick passes: an idle kiosk then spends a third of the CPU on frames of
+/// an empty desk, and a hard code still waits at most this many frames for the full stack.
+pub const FULL_STACK_EVERY: u64 = 3;
 
 /// The scanner's memory between frames.
 pub struct Scanner {
@@ -113,7 +117,15 @@ impl Scanner {
     pub fn offer_image(&mut self, image: &LumaImage<'_>) -> Option<ScanEvent> {
         self.stats.frames += 1;
         let started = Instant::now();
-        let result = self.stack.decode_near(image, self.region.take());
+        // A code seen (or almost read) in the last frame deserves the whole stack at once.
+        let something_in_view =
+            self.region.is_some() || self.unreadable_run > 0 || self.candidate.is_some();
+        let depth = if something_in_view || self.stats.frames.is_multiple_of(FULL_STACK_EVERY) {
+            Depth::Full
+        } else {
+            Depth::Quick
+        };
+        let result = self.stack.decode_near(image, self.region.take(), depth);
         self.stats.last_decode = started.elapsed();
         let event = match result {
             Ok(codes) => match codes.into_iter().next() {

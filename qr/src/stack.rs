@@ -28,6 +28,20 @@ pub enum Preparation {
     Upscale { max_side: u32 },
 }
 
+/// How much of the stack to run on a picture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// The first passes only: the plain decoder on the picture as it is (and shrunk, for
+    /// big frames). They read almost every frame a code is read from at all, at a fraction
+    /// of the full stack's cost on a frame with no code.
+    Quick,
+    /// Every pass.
+    Full,
+}
+
+/// How many passes [`Depth::Quick`] runs.
+pub const QUICK_PASSES: usize = 2;
+
 /// One decoder on one preparation of the picture.
 pub struct Pass {
     pub decoder: Box<dyn QrDecoder>,
@@ -118,16 +132,18 @@ impl DecoderStack {
     /// The codes in `image`, from the first pass that reads any; an empty list when no pass
     /// found one. When passes found a code but none could read it, the first such error.
     pub fn decode(&self, image: &LumaImage<'_>) -> Result<Vec<DecodedQr>, DecodeError> {
-        self.decode_near(image, None)
+        self.decode_near(image, None, Depth::Full)
     }
 
     /// Like [`DecoderStack::decode`], but first tries just the part of `image` around
     /// `region` (where the previous frame's code was), which is several times cheaper
     /// while the card is held still.
+    /// With [`Depth::Quick`], only the cheap passes at the head of the stack run.
     pub fn decode_near(
         &self,
         image: &LumaImage<'_>,
         region: Option<Region>,
+        depth: Depth,
     ) -> Result<Vec<DecodedQr>, DecodeError> {
         let mut first_error = None;
         let mut outcome = Ok(Vec::new());
@@ -151,7 +167,11 @@ impl DecoderStack {
             }
         }
         if read_by.is_none() {
-            for pass in &self.passes {
+            let passes = match depth {
+                Depth::Quick => &self.passes[..QUICK_PASSES.min(self.passes.len())],
+                Depth::Full => &self.passes[..],
+            };
+            for pass in passes {
                 let result = match pass.preparation {
                     Preparation::AsIs => self.run(pass, image),
                     Preparation::Downscale { factor, min_side } => {

@@ -39,8 +39,13 @@ pub fn bench_qr(args: &[OsString]) -> Result<(), String> {
         .parent()
         .ok_or("xtask is not inside the workspace")?;
     let tools = workspace.join("tools/qr-bench");
-    check_corpus(&corpus, &tools.join("zxing-blackbox.sha256"))?;
     packages::ensure(BUILD)?;
+    // The synthetic card photos first: they need nothing from outside the repository.
+    eprintln!("xtask: synthetic CCCD photos (qr/examples/synthetic.rs)");
+    run(cargo()
+        .args(["run", "--release", "--locked", "--package", "kiosk-qr"])
+        .args(["--example", "synthetic", "--", "300"]))?;
+    check_corpus(&corpus, &tools.join("zxing-blackbox.sha256"))?;
     packages::ensure(BENCH)?;
     let python = python_env(&tools.join("requirements.txt"))?;
 
