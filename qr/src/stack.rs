@@ -121,7 +121,7 @@ impl Default for DecoderStack {
             Pass::new(RqrrDecoder, Preparation::AsIs),
             Pass::new(
                 RxingDecoder::default(),
-                Preparation::Upscale { max_side: 1280 },
+                Preparation::Upscale { max_side: 800 },
             ),
         ])
     }
