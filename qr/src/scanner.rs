@@ -55,8 +55,9 @@ pub struct BadFrame {
 /// Unreadable frames in a row before [`ScanEvent::HardToRead`] is sent.
 const HARD_TO_READ_AFTER: u32 = 8;
 /// While nothing code-like is in view, every this many frames gets the full stack and the
-/// others only its quick passes: an idle kiosk then spends about 11 ms per 1280x720 frame of
-/// an empty desk instead of 28, and a hard code still waits at most this many frames for the full stack.
+/// others only its quick passes: an idle kiosk then spends about 11 ms per 1280x720 frame
+/// of an empty desk instead of 28, and a hard code waits at most this many frames for the
+/// full stack.
 pub const FULL_STACK_EVERY: u64 = 3;
 
 /// The scanner's memory between frames.
