@@ -275,6 +275,7 @@ pub fn spawn_scanner(
             .spawn(move || {
                 let mut last_frame = Instant::now();
                 let mut silent = false;
+                let mut last_error = None;
                 while !stop.load(Ordering::Relaxed) {
                     if rearm.swap(false, Ordering::Relaxed) {
                         scanner.rearm();
@@ -283,6 +284,7 @@ pub fn spawn_scanner(
                         SlotRead::Frame(frame) => {
                             last_frame = Instant::now();
                             silent = false;
+                            last_error = None;
                             preview.put(frame.clone());
                             match scanner.offer(&frame) {
                                 Ok(Some(event)) => sink(event),
@@ -290,7 +292,14 @@ pub fn spawn_scanner(
                                 Err(error) => tracing::warn!(%error, "camera frame skipped"),
                             }
                         }
-                        SlotRead::Error(error) => sink(ScanEvent::CameraError(error)),
+                        // The capture thread retries an unplugged camera every half
+                        // second; the same error is reported once, not on every retry.
+                        SlotRead::Error(error) => {
+                            if last_error.as_ref() != Some(&error) {
+                                last_error = Some(error.clone());
+                                sink(ScanEvent::CameraError(error));
+                            }
+                        }
                         SlotRead::Empty => {
                             if !silent && last_frame.elapsed() >= SILENCE {
                                 silent = true;

@@ -152,8 +152,8 @@ impl DecoderStack {
         depth: Depth,
     ) -> Result<Vec<DecodedQr>, DecodeError> {
         let mut first_error = None;
-        let mut outcome = Ok(Vec::new());
-        let mut read_by = None;
+        // The codes found and the label of the pass that found them.
+        let mut found = None;
         let inside =
             |r: &Region| r.x + r.width <= image.width() && r.y + r.height <= image.height();
         // The region is tried with the first plain pass only: the card has barely moved, so
@@ -165,62 +165,40 @@ impl DecoderStack {
         if let (Some(region), Some(pass)) = (region.filter(inside), plain) {
             match self.run(pass, &preprocess::crop(image, region)) {
                 Ok(codes) if !codes.is_empty() => {
-                    read_by = Some(format!("{}:Region", pass.decoder.name()));
-                    outcome = Ok(shifted(codes, region));
+                    found = Some((
+                        format!("{}:Region", pass.decoder.name()),
+                        shifted(codes, region),
+                    ));
                 }
                 Ok(_) => {}
                 Err(error) => first_error = Some(error),
             }
         }
-        if read_by.is_none() {
+        if found.is_none() {
             let passes = match depth {
                 Depth::Quick => &self.passes[..QUICK_PASSES.min(self.passes.len())],
                 Depth::Full => &self.passes[..],
             };
             for pass in passes {
-                let result = match pass.preparation {
-                    Preparation::AsIs => self.run(pass, image),
-                    Preparation::Downscale { factor, min_side } => {
-                        if image.width().max(image.height()) < min_side {
-                            continue;
-                        }
-                        let small = preprocess::downscale(image, factor);
-                        self.run(pass, &small)
-                            .map(|codes| scaled(codes, factor as f32))
-                    }
-                    Preparation::Invert => self.run(pass, &preprocess::invert(image)),
-                    Preparation::Binarise { window } => {
-                        self.run(pass, &preprocess::binarise_adaptive(image, window))
-                    }
-                    Preparation::Sharpen => self.run(pass, &preprocess::sharpen(image)),
-                    Preparation::Upscale { max_side } => {
-                        if image.width().max(image.height()) > max_side {
-                            continue;
-                        }
-                        let large = preprocess::upscale2(image);
-                        self.run(pass, &large).map(|codes| scaled(codes, 0.5))
-                    }
-                };
-                match result {
-                    Ok(codes) if !codes.is_empty() => {
-                        read_by = Some(pass.label());
-                        outcome = Ok(codes);
+                match self.run_prepared(pass, image) {
+                    Some(Ok(codes)) if !codes.is_empty() => {
+                        found = Some((pass.label(), codes));
                         break;
                     }
-                    Ok(_) => {}
-                    Err(error) => {
+                    Some(Err(error)) => {
                         first_error.get_or_insert(error);
                     }
+                    Some(Ok(_)) | None => {}
                 }
             }
         }
         let mut stats = self.lock_stats();
         stats.pictures += 1;
-        match read_by {
-            Some(label) => {
+        match found {
+            Some((label, codes)) => {
                 stats.decoded += 1;
                 StackStats::bump(&mut stats.reads_by_pass, &label);
-                outcome
+                Ok(codes)
             }
             None => first_error.map_or(Ok(Vec::new()), Err),
         }
@@ -236,6 +214,38 @@ impl DecoderStack {
         self.stats
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// `pass` on its preparation of `image`, with the corners put back in `image`'s
+    /// coordinates; `None` when the preparation does not apply to a picture of this size.
+    fn run_prepared(
+        &self,
+        pass: &Pass,
+        image: &LumaImage<'_>,
+    ) -> Option<Result<Vec<DecodedQr>, DecodeError>> {
+        let longer_side = image.width().max(image.height());
+        Some(match pass.preparation {
+            Preparation::AsIs => self.run(pass, image),
+            Preparation::Downscale { factor, min_side } => {
+                if longer_side < min_side {
+                    return None;
+                }
+                self.run(pass, &preprocess::downscale(image, factor))
+                    .map(|codes| scaled(codes, factor as f32))
+            }
+            Preparation::Invert => self.run(pass, &preprocess::invert(image)),
+            Preparation::Binarise { window } => {
+                self.run(pass, &preprocess::binarise_adaptive(image, window))
+            }
+            Preparation::Sharpen => self.run(pass, &preprocess::sharpen(image)),
+            Preparation::Upscale { max_side } => {
+                if longer_side > max_side {
+                    return None;
+                }
+                self.run(pass, &preprocess::upscale2(image))
+                    .map(|codes| scaled(codes, 0.5))
+            }
+        })
     }
 
     /// One decoder call; a panic inside it becomes an error and a count, never a crash.

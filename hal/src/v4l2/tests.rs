@@ -187,10 +187,11 @@ fn an_absent_node_opened_through_nokhwa_is_not_present() {
 
 /// Makes `/dev/video250` a character device that is no camera (the null device, 1:3), so
 /// nokhwa opens something that answers no V4L2 request. Needs root, and changes `/dev` for
-/// the length of the test, so it only runs when asked:
-/// `cargo test -p kiosk-hal -- --ignored a_node_that_is_no_camera`.
+/// the length of the test, so ordinary runs skip it; `cargo xtask test` as root (as CI
+/// runs it) includes it, or by hand: `cargo test -p kiosk-hal -- --ignored
+/// a_node_that_is_no_camera`.
 #[test]
-#[ignore = "needs root; creates /dev/video250"]
+#[ignore = "needs root; creates /dev/video250; `cargo xtask test` runs it when root"]
 fn a_node_that_is_no_camera_is_a_typed_error_from_nokhwa() {
     const FAKE: &str = "/dev/video250";
     let made = std::process::Command::new("mknod")
