@@ -4,8 +4,8 @@
 //! frame only pays for the expensive ones when the cheap ones found nothing. The passes and
 //! their order come from `cargo xtask bench-qr` (README, "QR decoding"). On ZXing's 716
 //! test pictures the plain rxing pass read 654 first, and the shrunk frame read 8 more.
-//! After those, rqrr on a locally thresholded picture read 7, sharpening 4 and rqrr as it
-//! is 3. On the synthetic card photos at 640x480, sharpening and enlarging rescue half
+//! After those, sharpening read 8, rqrr on a locally thresholded picture 4 and rqrr as it
+//! is 2. On the synthetic card photos at 640x480, sharpening and enlarging rescue half
 //! the codes the plain pass misses. rxing's try-harder mode read nothing the plain pass
 //! did not, so it is not in the stack.
 
