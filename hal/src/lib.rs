@@ -26,6 +26,16 @@
 //! [`VirtualCard`] to pcscd's virtual reader (vsmartcard's vpcd), so tests drive the real
 //! PC/SC stack.
 //!
+//! [`serial`] is the real receipt printer: [`SerialPrinter`] speaks ESC/POS on a serial port
+//! (baud, flow control and timeouts from [`SerialPrinterSettings`]). It asks the printer's
+//! real-time status (`DLE EOT`) before each job and refuses a job the printer cannot print,
+//! waits for the printer to confirm the job (`GS r 1`, answered only once everything before
+//! it has been processed), and asks the status again after it; a job that may not have come
+//! out whole fails with the kind that says why, so the caller keeps it and prints it again.
+//! [`sim::PtyPrinter`] is a fake ESC/POS printer at the far end of a pseudo-terminal: paper
+//! out, an open cover, a silent printer or an unplugged adapter on demand, so tests (here,
+//! in the application and for the whole appliance) drive the real serial stack.
+//!
 //! This crate knows devices, not citizens: nothing here understands what a card or a
 //! receipt means.
 #![forbid(unsafe_code)]
@@ -36,6 +46,7 @@ mod error;
 pub mod pcsc;
 pub mod printer;
 pub mod self_test;
+pub mod serial;
 pub mod sim;
 pub mod v4l2;
 
@@ -45,4 +56,5 @@ pub use card::{Atr, CardEvent, CardReader, VirtualCard};
 pub use error::{DeviceError, Error, ErrorKind};
 pub use printer::{PrintJob, PrinterStatus, ReceiptPrinter};
 pub use self_test::{SelfTestReport, TestOutcome};
+pub use serial::{SerialPrinter, SerialPrinterError, SerialPrinterSettings};
 pub use v4l2::{V4l2Camera, V4l2Error};
