@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use slint::{Image, Rgb8Pixel, SharedPixelBuffer};
 
-use crate::{AppWindow, CardOutcome, NotGenuineReason, Screen};
+use crate::{AppWindow, CardOutcome, NotGenuineReason, ReceiptOutcome, Screen};
 
 /// The languages of the kiosk's screens. Vietnamese is the default; the catalogue for it is
 /// bundled, English is the source text.
@@ -89,6 +89,17 @@ pub enum KioskView {
         /// The code a technician looks up.
         error_code: String,
     },
+    /// A receipt is on its way to the printer.
+    PrintingReceipt,
+    /// The receipt came out: the citizen should take it.
+    ReceiptPrinted,
+    /// The printer could not print the receipt; it is kept for staff to print again.
+    ReceiptNotPrinted {
+        /// The code a technician looks up.
+        error_code: String,
+        /// What staff use to find and reprint the receipt.
+        reference: String,
+    },
 }
 
 /// Puts `view` on the window.
@@ -115,6 +126,23 @@ pub fn show_view(window: &AppWindow, view: &KioskView) {
         KioskView::ReaderProblem { error_code } => {
             window.set_card_error_code(error_code.as_str().into());
             (Screen::CardStatus, Some(CardOutcome::ReaderProblem))
+        }
+        KioskView::PrintingReceipt => {
+            window.set_receipt_outcome(ReceiptOutcome::Printing);
+            (Screen::ReceiptStatus, None)
+        }
+        KioskView::ReceiptPrinted => {
+            window.set_receipt_outcome(ReceiptOutcome::Printed);
+            (Screen::ReceiptStatus, None)
+        }
+        KioskView::ReceiptNotPrinted {
+            error_code,
+            reference,
+        } => {
+            window.set_receipt_error_code(error_code.as_str().into());
+            window.set_receipt_reference(reference.as_str().into());
+            window.set_receipt_outcome(ReceiptOutcome::NotPrinted);
+            (Screen::ReceiptStatus, None)
         }
     };
     if let Some(outcome) = outcome {
