@@ -12,6 +12,8 @@ use tokio::sync::mpsc;
 use crate::config::{Config, Mode};
 use crate::demo;
 use crate::devices::{self, DeviceSetupError, Devices};
+use crate::printing::{PrintRequest, Printing};
+use crate::receipts;
 use crate::session::{
     self, CardChecking, Session, SessionInput, SessionSetup, UiCommand, ViewSink,
 };
@@ -33,6 +35,8 @@ pub enum StartError {
     DemoPanel(std::io::Error),
     #[error("identity.trust_store: {0}")]
     TrustStore(#[from] kiosk_identity::passive::TrustStoreError),
+    #[error("printer.paper_width_mm = {0}: no receipt layout for this width")]
+    PaperWidth(u32),
 }
 
 /// A started kiosk. Dropping it stops the session and releases the devices.
@@ -97,8 +101,12 @@ impl Kiosk {
             .enable_all()
             .build()
             .map_err(StartError::Runtime)?;
+        let paper_mm = config.printer.paper_width_mm();
+        let paper =
+            kiosk_receipt::PaperWidth::from_mm(paper_mm).ok_or(StartError::PaperWidth(paper_mm))?;
         let (devices, reader_events) = devices::open(config)?;
         let devices = Arc::new(devices);
+        let printing = Printing::new(devices.printer.clone(), paper, config.demo);
 
         window.set_demo(config.demo);
         window.set_hospital_mode(config.mode == Mode::Hospital);
@@ -123,10 +131,27 @@ impl Kiosk {
                     demo_cards,
                     inputs.clone(),
                     Arc::clone(scanner.preview()),
+                    match &config.printer {
+                        crate::config::PrinterConfig::File { path, .. } => Some(path.as_path()),
+                        crate::config::PrinterConfig::Serial { .. } => None,
+                    },
                     Arc::clone(&demo_stop),
                 )
                 .map_err(StartError::DemoPanel)?,
             );
+            let test_pages = inputs.clone();
+            let kiosk_id = config.kiosk_id.clone();
+            window.on_demo_print_test_page(move || {
+                let now = chrono::Local::now();
+                let request = PrintRequest {
+                    reference: format!("TEST-{}", now.format("%Y%m%d-%H%M%S")),
+                    receipt: receipts::printer_test_page(
+                        &kiosk_id,
+                        &now.format("%d/%m/%Y %H:%M").to_string(),
+                    ),
+                };
+                let _ = test_pages.send(SessionInput::PrintReceipt(request));
+            });
             let weak = window.as_weak();
             let tested = Arc::clone(&devices);
             let handle = runtime.handle().clone();
@@ -161,6 +186,7 @@ impl Kiosk {
                 reader: devices.card_reader.clone(),
                 checking,
                 idle_timeout: config.idle_timeout(),
+                printing,
             },
             WindowSink {
                 window: window.as_weak(),
@@ -188,6 +214,12 @@ impl Kiosk {
     /// Hands a QR code to the session as if the camera had read it.
     pub fn scan_qr(&self, text: impl Into<String>) {
         let _ = self.inputs.send(SessionInput::QrScanned(text.into()));
+    }
+
+    /// Prints a receipt in the current visit, as a flow does at its end: the screen shows
+    /// it printing, then printed or not.
+    pub fn print_receipt(&self, request: PrintRequest) {
+        let _ = self.inputs.send(SessionInput::PrintReceipt(request));
     }
 
     /// The camera's QR scanner, for diagnostics and tests.

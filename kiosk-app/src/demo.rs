@@ -8,8 +8,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use kiosk_hal::camera::{Frame, LatestFrame, PixelFormat, SlotRead};
-use kiosk_hal::sim::{BlankCard, ReplayPanel, SimulatedCardSlot};
-use kiosk_hal::{Atr, CardEvent, VirtualCard};
+use kiosk_hal::sim::{BlankCard, FilePrinterPanel, ReplayPanel, SimulatedCardSlot};
+use kiosk_hal::{Atr, CardEvent, PrinterStatus, VirtualCard};
 use kiosk_identity::apdu::StatusWord;
 use kiosk_identity::emrtd::EMRTD_AID;
 use kiosk_identity::emulator::CardFolder;
@@ -215,14 +215,81 @@ impl DemoHands {
     }
 }
 
+/// The printer states the panel's printer button steps through, in order.
+const PRINTER_STATES: [PrinterStatus; 5] = [
+    PrinterStatus::Ready,
+    PrinterStatus::PaperNearEnd,
+    PrinterStatus::PaperOut,
+    PrinterStatus::CoverOpen,
+    PrinterStatus::Offline,
+];
+
+/// What the demo's file printer printed: its ESC/POS file, read from where the last look
+/// ended, and a PNG of the last receipt beside it.
+struct ReceiptWatch {
+    panel: FilePrinterPanel,
+    escpos: PathBuf,
+    png: PathBuf,
+    jobs_seen: u64,
+    read_up_to: u64,
+}
+
+impl ReceiptWatch {
+    /// The last receipt printed since the previous call, as grey pixels; `None` when
+    /// nothing new came out.
+    fn new_receipt(&mut self) -> Option<CameraPreview> {
+        let jobs = self.panel.jobs_printed();
+        if jobs == self.jobs_seen {
+            return None;
+        }
+        self.jobs_seen = jobs;
+        let bytes = match std::fs::read(&self.escpos) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                tracing::warn!(%error, path = %self.escpos.display(), "demo receipts cannot be read");
+                return None;
+            }
+        };
+        // The file only grows while the demo runs; one moved away restarts from its start.
+        let start = usize::try_from(self.read_up_to)
+            .ok()
+            .filter(|&start| start <= bytes.len())
+            .unwrap_or(0);
+        self.read_up_to = bytes.len() as u64;
+        let page = match kiosk_receipt::decode::decode(&bytes[start..]) {
+            Ok(pages) => pages.into_iter().rev().find(|page| page.height() > 0)?,
+            Err(error) => {
+                tracing::warn!(%error, "the demo printer's bytes do not decode");
+                return None;
+            }
+        };
+        match page.to_png() {
+            Ok(png) => {
+                if let Err(error) = std::fs::write(&self.png, png) {
+                    tracing::warn!(%error, path = %self.png.display(), "receipt picture not written");
+                }
+            }
+            Err(error) => tracing::warn!(%error, "receipt picture not encoded"),
+        }
+        let rgb = page.to_luma().iter().flat_map(|&grey| [grey; 3]).collect();
+        Some(CameraPreview {
+            width: page.width(),
+            height: page.height(),
+            rgb,
+        })
+    }
+}
+
 /// Connects the demo panel's buttons to the simulated devices and shows what the devices
-/// report. Returns the thread that feeds the camera preview; it ends with the window.
+/// report. Returns the thread that feeds the camera preview and the receipt picture; it
+/// ends with the window. `receipts` is the file printer's output file.
 pub fn wire_panel(
     window: &AppWindow,
     simulated: &SimulatedDevices,
     cards: Option<SampleSet>,
     inputs: mpsc::UnboundedSender<SessionInput>,
     preview: Arc<LatestFrame>,
+    receipts: Option<&Path>,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<JoinHandle<()>> {
     let hands = DemoHands {
@@ -276,20 +343,56 @@ pub fn wire_panel(
             }
         });
     }
+    let mut watch = None;
+    if let Some(panel) = &simulated.printer_panel {
+        window.set_demo_printer_state(PRINTER_STATES[0].to_string().into());
+        let (states, weak) = (panel.clone(), window.as_weak());
+        let next = AtomicUsize::new(0);
+        window.on_demo_cycle_printer_state(move || {
+            let index = (next.fetch_add(1, Ordering::Relaxed) + 1) % PRINTER_STATES.len();
+            let status = PRINTER_STATES[index];
+            states.set_status(status);
+            if let Some(window) = weak.upgrade() {
+                window.set_demo_printer_state(status.to_string().into());
+            }
+        });
+        watch = receipts.map(|escpos| ReceiptWatch {
+            panel: panel.clone(),
+            escpos: escpos.to_path_buf(),
+            png: escpos.with_extension("png"),
+            jobs_seen: panel.jobs_printed(),
+            read_up_to: std::fs::metadata(escpos).map_or(0, |meta| meta.len()),
+        });
+    }
     window.set_demo_camera_caption(camera_caption(&preview.counts()).into());
     let weak = window.as_weak();
     std::thread::Builder::new()
         .name("demo-preview".into())
-        .spawn(move || feed_camera_preview(&preview, &weak, &stop))
+        .spawn(move || feed_panel_pictures(&preview, watch, &weak, &stop))
 }
 
 /// How often the panel's camera picture is refreshed; the preview is a sign of life, not
 /// a video, and the software renderer should spend its time on the kiosk screen.
 const PREVIEW_INTERVAL: Duration = Duration::from_millis(250);
 
-fn feed_camera_preview(frames: &LatestFrame, window: &slint::Weak<AppWindow>, stop: &AtomicBool) {
+fn feed_panel_pictures(
+    frames: &LatestFrame,
+    mut receipts: Option<ReceiptWatch>,
+    window: &slint::Weak<AppWindow>,
+    stop: &AtomicBool,
+) {
     while !stop.load(Ordering::Relaxed) {
         std::thread::sleep(PREVIEW_INTERVAL);
+        if let Some(receipt) = receipts.as_mut().and_then(ReceiptWatch::new_receipt) {
+            let posted = window.upgrade_in_event_loop(move |window| {
+                if let Some(image) = receipt.to_image() {
+                    window.set_demo_last_receipt(image);
+                }
+            });
+            if posted.is_err() {
+                return;
+            }
+        }
         let update = match frames.take(PREVIEW_INTERVAL) {
             SlotRead::Frame(frame) => {
                 let preview = CameraPreview {

@@ -15,4 +15,6 @@ pub mod config;
 pub mod demo;
 pub mod devices;
 pub mod logging;
+pub mod printing;
+pub mod receipts;
 pub mod session;

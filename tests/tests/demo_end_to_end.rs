@@ -11,7 +11,7 @@ use std::time::Duration;
 use kiosk_app::app::Kiosk;
 use kiosk_app::config::Config;
 use kiosk_app::demo::{LockedEmrtdChip, write_demo_camera_frames, write_demo_cards};
-use kiosk_ui::{AppWindow, CardOutcome, NotGenuineReason, Screen, headless};
+use kiosk_ui::{AppWindow, CardOutcome, NotGenuineReason, ReceiptOutcome, Screen, headless};
 use slint::{ComponentHandle, Model, PhysicalSize, Rgba8Pixel, SharedPixelBuffer};
 
 /// Generous: this is how long a broken event path takes to fail, not a speed requirement.
@@ -208,6 +208,48 @@ fn a_tapped_card_travels_from_the_reader_to_the_screen() {
     assert_eq!(
         outcomes,
         ["card reader=pass", "camera=pass", "printer=pass"]
+    );
+
+    // The technician's test page goes through the file printer: the screen asks to take
+    // the receipt, and the panel shows the page that came out (decoded from the printer's
+    // ESC/POS bytes), also kept as a PNG beside them.
+    window.invoke_start_over();
+    assert!(driver.run_until(PATIENCE, || window.get_screen() == Screen::Welcome));
+    window.invoke_demo_print_test_page();
+    assert!(
+        driver.run_until(PATIENCE, || window.get_screen() == Screen::ReceiptStatus
+            && window.get_receipt_outcome() == ReceiptOutcome::Printed),
+        "the test page must print; outcome {:?}",
+        window.get_receipt_outcome()
+    );
+    assert!(
+        driver.run_until(PATIENCE, || window.get_demo_last_receipt().size().height
+            > 500),
+        "the printed page never reached the demo panel"
+    );
+    assert!(data.path().join("receipts.png").is_file());
+    save(
+        &driver.snapshot().expect("render receipt printed"),
+        "receipt-printed",
+    );
+
+    // The panel empties the printer: the next receipt is not printed and the citizen is
+    // sent to staff with the printer's code.
+    window.invoke_demo_cycle_printer_state();
+    window.invoke_demo_cycle_printer_state();
+    assert_eq!(window.get_demo_printer_state(), "paper out");
+    window.invoke_start_over();
+    assert!(driver.run_until(PATIENCE, || window.get_screen() == Screen::Welcome));
+    window.invoke_demo_print_test_page();
+    assert!(
+        driver.run_until(PATIENCE, || window.get_screen() == Screen::ReceiptStatus
+            && window.get_receipt_outcome() == ReceiptOutcome::NotPrinted),
+        "paper out must reach the screen"
+    );
+    assert_eq!(window.get_receipt_error_code(), "HAL-PAPER-OUT");
+    save(
+        &driver.snapshot().expect("render receipt not printed"),
+        "receipt-not-printed",
     );
 
     // The camera's frames reach the panel's preview.

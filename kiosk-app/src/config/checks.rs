@@ -16,6 +16,8 @@ const REQUEST_TIMEOUT_SECS: RangeInclusive<u32> = 1..=120;
 const V4L2_FRAME_SIDE: RangeInclusive<u32> = 1..=8192;
 const V4L2_FPS: RangeInclusive<u32> = 1..=120;
 const MAX_REPLAY_FPS: f32 = 120.0;
+const STATUS_TIMEOUT_MS: RangeInclusive<u32> = 50..=10_000;
+const WRITE_TIMEOUT_MS: RangeInclusive<u32> = 100..=60_000;
 const MAX_KIOSK_ID_LEN: usize = 64;
 
 pub(super) fn validate(config: &Config, devices: DeviceCheck) -> Result<(), Problem> {
@@ -81,8 +83,14 @@ pub(super) fn validate(config: &Config, devices: DeviceCheck) -> Result<(), Prob
         }
     }
 
+    if !PAPER_WIDTHS_MM.contains(&config.printer.paper_width_mm()) {
+        return Err(Problem::value(
+            ["printer", "paper_width_mm"],
+            format!("expected {}", one_of(&PAPER_WIDTHS_MM)),
+        ));
+    }
     match &config.printer {
-        PrinterConfig::File { path } => {
+        PrinterConfig::File { path, .. } => {
             if devices == DeviceCheck::Require {
                 check_receipt_file(path)?;
             }
@@ -90,7 +98,9 @@ pub(super) fn validate(config: &Config, devices: DeviceCheck) -> Result<(), Prob
         PrinterConfig::Serial {
             device,
             baud,
-            paper_width_mm,
+            status_timeout_ms,
+            write_timeout_ms,
+            ..
         } => {
             if !SERIAL_BAUD_RATES.contains(baud) {
                 return Err(Problem::value(
@@ -101,12 +111,16 @@ pub(super) fn validate(config: &Config, devices: DeviceCheck) -> Result<(), Prob
                     ),
                 ));
             }
-            if !PAPER_WIDTHS_MM.contains(paper_width_mm) {
-                return Err(Problem::value(
-                    ["printer", "paper_width_mm"],
-                    format!("expected {}", one_of(&PAPER_WIDTHS_MM)),
-                ));
-            }
+            check_range(
+                ["printer", "status_timeout_ms"],
+                *status_timeout_ms,
+                STATUS_TIMEOUT_MS,
+            )?;
+            check_range(
+                ["printer", "write_timeout_ms"],
+                *write_timeout_ms,
+                WRITE_TIMEOUT_MS,
+            )?;
             if devices == DeviceCheck::Require {
                 check_exists(["printer", "device"], device, PathKind::Device)?;
             }

@@ -197,10 +197,14 @@ pub enum PrinterConfig {
     File {
         /// The file to append to; its folder must exist, the file need not.
         path: PathBuf,
+        /// The paper width receipts are laid out for, 58 or 80; default 80.
+        #[serde(default = "default_paper_width_mm")]
+        paper_width_mm: u32,
     },
     /// An ESC/POS thermal printer on a serial port.
     Serial {
-        /// The serial device, e.g. `/dev/ttyUSB0`; it must exist.
+        /// The serial device, e.g. `/dev/ttyUSB0` or the udev link `/dev/kiosk-printer`;
+        /// it must exist.
         device: PathBuf,
         /// Line speed in baud, one of [`SERIAL_BAUD_RATES`]; default 115200.
         #[serde(default = "default_baud")]
@@ -208,7 +212,42 @@ pub enum PrinterConfig {
         /// Paper roll width in millimetres, 58 or 80; default 80.
         #[serde(default = "default_paper_width_mm")]
         paper_width_mm: u32,
+        /// How the printer holds the kiosk back when its buffer fills: `none` (the
+        /// default), `hardware` (RTS/CTS) or `software` (XON/XOFF). Must match the
+        /// printer's setting.
+        #[serde(default)]
+        flow_control: FlowControl,
+        /// Milliseconds to wait for the answer to a status query; 50 to 10000, default
+        /// 1000.
+        #[serde(default = "default_status_timeout_ms")]
+        status_timeout_ms: u32,
+        /// Milliseconds a write may stay blocked (the printer holding the line with flow
+        /// control) before the job fails; 100 to 60000, default 5000.
+        #[serde(default = "default_write_timeout_ms")]
+        write_timeout_ms: u32,
     },
+}
+
+impl PrinterConfig {
+    /// The paper width receipts are laid out for, in millimetres.
+    pub fn paper_width_mm(&self) -> u32 {
+        match self {
+            PrinterConfig::File { paper_width_mm, .. }
+            | PrinterConfig::Serial { paper_width_mm, .. } => *paper_width_mm,
+        }
+    }
+}
+
+/// `flow_control` of a serial printer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FlowControl {
+    #[default]
+    None,
+    /// RTS/CTS lines.
+    Hardware,
+    /// XON/XOFF characters.
+    Software,
 }
 
 /// The remote systems. Only the one the kiosk's [`Mode`] uses is required.
@@ -253,6 +292,14 @@ fn default_paper_width_mm() -> u32 {
     80
 }
 
+fn default_status_timeout_ms() -> u32 {
+    1000
+}
+
+fn default_write_timeout_ms() -> u32 {
+    5000
+}
+
 fn default_request_timeout_secs() -> u32 {
     15
 }
@@ -291,6 +338,7 @@ impl Config {
             },
             printer: PrinterConfig::File {
                 path: var_dir.join("receipts.escpos"),
+                paper_width_mm: default_paper_width_mm(),
             },
             backend: BackendConfig {
                 onestop_url: Some(DEMO_ONESTOP_URL.to_owned()),
@@ -392,7 +440,7 @@ impl Config {
             CameraConfig::V4l2 { device: None, .. } => {}
         }
         match &mut self.printer {
-            PrinterConfig::File { path } => resolve(path),
+            PrinterConfig::File { path, .. } => resolve(path),
             PrinterConfig::Serial { device, .. } => resolve(device),
         }
         if let Some(path) = &mut self.identity.trust_store {

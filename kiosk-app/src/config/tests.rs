@@ -151,7 +151,10 @@ fn the_appliance_example_describes_real_devices() {
         PrinterConfig::Serial {
             device: PathBuf::from("/dev/ttyUSB0"),
             baud: 115_200,
-            paper_width_mm: 80
+            paper_width_mm: 80,
+            flow_control: FlowControl::None,
+            status_timeout_ms: 1000,
+            write_timeout_ms: 5000,
         }
     );
 }
@@ -165,7 +168,8 @@ fn real_devices_that_exist_are_accepted() {
         )
         .replace(
             "backend = \"file\"\npath = \"receipts.escpos\"",
-            "backend = \"serial\"\ndevice = \"/dev/null\"\npaper_width_mm = 58",
+            "backend = \"serial\"\ndevice = \"/dev/null\"\npaper_width_mm = 58\n\
+             flow_control = \"hardware\"\nstatus_timeout_ms = 400\nwrite_timeout_ms = 2000",
         );
     let config = parse(&text).unwrap_or_else(|error| panic!("{error}"));
     assert_eq!(
@@ -173,7 +177,10 @@ fn real_devices_that_exist_are_accepted() {
         PrinterConfig::Serial {
             device: PathBuf::from("/dev/null"),
             baud: 115_200,
-            paper_width_mm: 58
+            paper_width_mm: 58,
+            flow_control: FlowControl::Hardware,
+            status_timeout_ms: 400,
+            write_timeout_ms: 2000,
         }
     );
 }
@@ -499,6 +506,32 @@ fn other_enumerated_values_are_checked() {
     assert_contains_all(
         &error_for(&paper),
         &["printer.paper_width_mm = 57", "58 or 80"],
+    );
+    let flow = serial.replace("baud = 1234", "flow_control = \"rts\"");
+    assert_contains_all(
+        &error_for(&flow),
+        &[
+            "printer.flow_control = \"rts\"",
+            "\"none\", \"hardware\", \"software\"",
+        ],
+    );
+    let slow = serial.replace("baud = 1234", "status_timeout_ms = 20000");
+    assert_contains_all(
+        &error_for(&slow),
+        &["printer.status_timeout_ms = 20000", "50 to 10000"],
+    );
+    let stuck = serial.replace("baud = 1234", "write_timeout_ms = 0");
+    assert_contains_all(
+        &error_for(&stuck),
+        &["printer.write_timeout_ms = 0", "100 to 60000"],
+    );
+    let file_paper = edited(
+        "backend = \"file\"",
+        "backend = \"file\"\npaper_width_mm = 100",
+    );
+    assert_contains_all(
+        &error_for(&file_paper),
+        &["printer.paper_width_mm = 100", "58 or 80"],
     );
     let language = edited("mode", "mode = \"onestop\"\nlanguage = \"fr\"");
     assert_contains_all(

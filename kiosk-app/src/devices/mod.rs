@@ -12,17 +12,22 @@ use std::time::Duration;
 
 use kiosk_hal::camera::{CaptureHandle, spawn_capture};
 use kiosk_hal::pcsc::PcscCardReader;
+use kiosk_hal::serial::FlowControl as SerialFlowControl;
 use kiosk_hal::sim::{
     FilePrinter, FilePrinterPanel, ReplayCamera, ReplayPanel, SimulatedCardReader,
     SimulatedCardSlot,
 };
 use kiosk_hal::v4l2::{CameraSelector, FormatPreference, FormatWish, V4l2Camera, V4l2Settings};
-use kiosk_hal::{ErrorKind, SelfTestReport, TestOutcome};
+use kiosk_hal::{
+    Error as _, ErrorKind, SelfTestReport, SerialPrinter, SerialPrinterSettings, TestOutcome,
+};
 
 pub use card_worker::{CardReaderHandle, ReaderEvent, spawn_card_reader};
 pub use printer_worker::{PrinterHandle, spawn_printer};
 
-use crate::config::{CameraConfig, CameraEncoding, CardReaderConfig, Config, PrinterConfig};
+use crate::config::{
+    CameraConfig, CameraEncoding, CardReaderConfig, Config, FlowControl, PrinterConfig,
+};
 
 /// All devices of a running kiosk.
 pub struct Devices {
@@ -50,14 +55,6 @@ pub enum DeviceSetupError {
     Open {
         device: &'static str,
         message: String,
-    },
-    #[error(
-        "{device}: backend \"{backend}\" is not part of this build yet; use backend = \"{available}\""
-    )]
-    BackendNotBuilt {
-        device: &'static str,
-        backend: &'static str,
-        available: &'static str,
     },
     #[error("{device}: cannot start its thread: {source}")]
     Thread {
@@ -163,7 +160,7 @@ pub fn open(
     };
 
     let printer = match &config.printer {
-        PrinterConfig::File { path } => {
+        PrinterConfig::File { path, .. } => {
             let (printer, panel) =
                 FilePrinter::open(path).map_err(|error| DeviceSetupError::Open {
                     device: "printer",
@@ -175,12 +172,33 @@ pub fn open(
                 source,
             })?
         }
-        PrinterConfig::Serial { .. } => {
-            return Err(DeviceSetupError::BackendNotBuilt {
+        PrinterConfig::Serial {
+            device,
+            baud,
+            flow_control,
+            status_timeout_ms,
+            write_timeout_ms,
+            ..
+        } => {
+            let settings = SerialPrinterSettings {
+                flow_control: match flow_control {
+                    FlowControl::None => SerialFlowControl::None,
+                    FlowControl::Hardware => SerialFlowControl::Hardware,
+                    FlowControl::Software => SerialFlowControl::Software,
+                },
+                status_timeout: Duration::from_millis(u64::from(*status_timeout_ms)),
+                write_timeout: Duration::from_millis(u64::from(*write_timeout_ms)),
+                ..SerialPrinterSettings::new(device, *baud)
+            };
+            let printer =
+                SerialPrinter::open(settings).map_err(|error| DeviceSetupError::Open {
+                    device: "printer",
+                    message: format!("{}: {error}", error.kind().code()),
+                })?;
+            spawn_printer(printer).map_err(|source| DeviceSetupError::Thread {
                 device: "printer",
-                backend: "serial",
-                available: "file",
-            });
+                source,
+            })?
         }
     };
 

@@ -53,30 +53,58 @@ fn a_v4l2_device_that_is_no_camera_stops_the_start() {
     );
 }
 
-#[test]
-fn the_serial_printer_is_still_refused() {
-    let var_dir = tempfile::tempdir().expect("tempdir");
-    let mut config = Config::demo_default(var_dir.path());
-    std::fs::create_dir(var_dir.path().join("camera")).expect("camera folder");
+fn config_with_printer(var_dir: &std::path::Path, printer: PrinterConfig) -> Config {
+    let mut config = Config::demo_default(var_dir);
+    std::fs::create_dir(var_dir.join("camera")).expect("camera folder");
     image::GrayImage::new(4, 4)
-        .save(var_dir.path().join("camera/still.png"))
+        .save(var_dir.join("camera/still.png"))
         .expect("write png");
-    config.printer = PrinterConfig::Serial {
-        device: PathBuf::from("/dev/null"),
+    config.printer = printer;
+    config
+}
+
+fn serial(device: &std::path::Path) -> PrinterConfig {
+    PrinterConfig::Serial {
+        device: device.to_path_buf(),
         baud: 115_200,
         paper_width_mm: 80,
-    };
+        flow_control: FlowControl::None,
+        status_timeout_ms: 1000,
+        write_timeout_ms: 5000,
+    }
+}
+
+#[tokio::test]
+async fn a_serial_printer_is_opened_and_reports_what_the_printer_says() {
+    let fake = kiosk_hal::sim::PtyPrinter::start().expect("pseudo-terminal printer");
+    let var_dir = tempfile::tempdir().expect("tempdir");
+    let config = config_with_printer(var_dir.path(), serial(fake.path()));
+    let (devices, _events) = open(&config).unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(
+        devices.printer.status(Duration::from_secs(2)).await,
+        Ok(kiosk_hal::PrinterStatus::Ready)
+    );
+    fake.panel().set_status(kiosk_hal::PrinterStatus::CoverOpen);
+    let report = devices
+        .printer
+        .self_test(SELF_TEST_TIMEOUT)
+        .await
+        .expect("the printer thread answers");
+    assert_eq!(report.outcome, TestOutcome::Fail);
+    assert!(report.detail.contains("cover open"), "{}", report.detail);
+    assert!(report.backend.starts_with("serial:"), "{}", report.backend);
+}
+
+#[test]
+fn a_serial_device_that_is_no_serial_port_stops_the_start() {
+    let var_dir = tempfile::tempdir().expect("tempdir");
+    let config = config_with_printer(var_dir.path(), serial(std::path::Path::new("/dev/null")));
     let Err(error) = open(&config) else {
-        panic!("a serial printer was opened");
+        panic!("/dev/null was opened as a printer");
     };
+    let text = error.to_string();
     assert!(
-        matches!(
-            error,
-            DeviceSetupError::BackendNotBuilt {
-                backend: "serial",
-                ..
-            }
-        ),
-        "{error}"
+        text.starts_with("printer: HAL-INVALID-INPUT:") && text.contains("not a serial port"),
+        "{text}"
     );
 }

@@ -24,6 +24,7 @@ use kiosk_identity::verify::{CardVerification, NotGenuine, Verdict};
 use kiosk_ui::{KioskView, Language, NotGenuineReason};
 
 use crate::devices::ReaderEvent;
+use crate::printing::{PrintProblem, PrintRequest};
 
 pub use runner::{CardChecking, SessionSetup, ViewSink, probe_card, run};
 
@@ -62,6 +63,14 @@ pub enum SessionInput {
     },
     /// Nobody touched the kiosk for the configured idle time.
     IdleTimeout,
+    /// Print this receipt for the visit (a flow's receipt or ticket, or the technician's
+    /// test page).
+    PrintReceipt(PrintRequest),
+    /// The print numbered `attempt` finished.
+    PrintFinished {
+        attempt: u64,
+        result: Result<(), PrintProblem>,
+    },
 }
 
 /// Where the visit is.
@@ -83,6 +92,14 @@ pub enum SessionState {
     ReaderProblem {
         error_code: String,
     },
+    PrintingReceipt {
+        attempt: u64,
+    },
+    ReceiptPrinted,
+    /// The printer refused or failed the receipt; the session keeps it to print again.
+    ReceiptNotPrinted {
+        error_code: String,
+    },
 }
 
 /// What the session wants done after an input.
@@ -100,6 +117,11 @@ pub enum Action {
         keys: Vec<AccessKey>,
         qr: Box<CccdQr>,
     },
+    /// Lay the receipt out and print it.
+    PrintReceipt {
+        attempt: u64,
+        request: PrintRequest,
+    },
 }
 
 /// The state machine of one kiosk's visits.
@@ -113,6 +135,9 @@ pub struct Session {
     qr: Option<CccdQr>,
     /// What the chip said, once read: kept for the rest of the visit.
     verification: Option<Box<CardVerification>>,
+    /// The receipt being printed, or that could not be printed: kept until it prints or
+    /// the visit ends, so that it can be printed again.
+    receipt: Option<PrintRequest>,
 }
 
 impl Session {
@@ -124,6 +149,7 @@ impl Session {
             attempts: 0,
             qr: None,
             verification: None,
+            receipt: None,
         }
     }
 
@@ -180,6 +206,10 @@ impl Session {
                     Vec::new()
                 }
             }
+            SessionInput::PrintReceipt(request) => self.on_print_request(request),
+            SessionInput::PrintFinished { attempt, result } => {
+                self.on_print_finished(attempt, result)
+            }
         }
     }
 
@@ -201,6 +231,16 @@ impl Session {
             SessionState::ReaderProblem { error_code } => KioskView::ReaderProblem {
                 error_code: error_code.clone(),
             },
+            SessionState::PrintingReceipt { .. } => KioskView::PrintingReceipt,
+            SessionState::ReceiptPrinted => KioskView::ReceiptPrinted,
+            SessionState::ReceiptNotPrinted { error_code } => KioskView::ReceiptNotPrinted {
+                error_code: error_code.clone(),
+                reference: self
+                    .receipt
+                    .as_ref()
+                    .map(|request| request.reference.clone())
+                    .unwrap_or_default(),
+            },
         };
         tracing::debug!(from = ?self.state, to = ?state, "session transition");
         self.state = state;
@@ -211,6 +251,13 @@ impl Session {
     fn start_over(&mut self) -> Vec<Action> {
         self.qr = None;
         self.verification = None;
+        if let Some(request) = self.receipt.take()
+            && matches!(self.state, SessionState::ReceiptNotPrinted { .. })
+        {
+            // The visit's own copy goes with the visit; the record it was made from (the
+            // outbox's, for an application) is where staff print it again.
+            tracing::warn!(reference = %request.reference, "unprinted receipt left with the visit");
+        }
         let mut actions = vec![Action::SetLanguage(self.default_language)];
         actions.extend(self.go(SessionState::Welcome));
         actions
@@ -230,6 +277,9 @@ impl Session {
         match command {
             UiCommand::ChooseLanguage(language) => vec![Action::SetLanguage(language)],
             UiCommand::StartOver => self.start_over(),
+            UiCommand::TryAgain if matches!(self.state, SessionState::ReceiptNotPrinted { .. }) => {
+                self.print_kept_receipt()
+            }
             UiCommand::Start | UiCommand::TryAgain => self.await_card(),
             UiCommand::Back => match self.state {
                 SessionState::Welcome => Vec::new(),
@@ -238,7 +288,13 @@ impl Session {
                 }
                 // While the chip is read there is no way back: leaving would not stop the
                 // reader, and the screen asks the person not to touch the card.
-                SessionState::ReadingCard { .. } => Vec::new(),
+                SessionState::ReadingCard { .. } | SessionState::PrintingReceipt { .. } => {
+                    Vec::new()
+                }
+                // The receipt ends the visit: back from it is a new visit.
+                SessionState::ReceiptPrinted | SessionState::ReceiptNotPrinted { .. } => {
+                    self.start_over()
+                }
                 SessionState::NeedsQr
                 | SessionState::Genuine
                 | SessionState::NotGenuine
@@ -355,6 +411,56 @@ impl Session {
                         error_code: ErrorKind::Disconnected.code().to_owned(),
                     }),
                 }
+            }
+        }
+    }
+
+    fn on_print_request(&mut self, request: PrintRequest) -> Vec<Action> {
+        if matches!(
+            self.state,
+            SessionState::ReadingCard { .. } | SessionState::PrintingReceipt { .. }
+        ) {
+            // Flows ask for a receipt only from a screen that waits for it; anything else
+            // is a bug to see in the log, not a receipt to print over another job.
+            tracing::warn!(reference = %request.reference, state = ?self.state, "receipt asked for while busy; not printed");
+            return Vec::new();
+        }
+        self.receipt = Some(request);
+        self.print_kept_receipt()
+    }
+
+    fn print_kept_receipt(&mut self) -> Vec<Action> {
+        let Some(request) = self.receipt.clone() else {
+            return Vec::new();
+        };
+        self.attempts += 1;
+        let attempt = self.attempts;
+        let mut actions = self.go(SessionState::PrintingReceipt { attempt });
+        actions.push(Action::PrintReceipt { attempt, request });
+        actions
+    }
+
+    fn on_print_finished(&mut self, attempt: u64, result: Result<(), PrintProblem>) -> Vec<Action> {
+        if self.state != (SessionState::PrintingReceipt { attempt }) {
+            return Vec::new();
+        }
+        let reference = self
+            .receipt
+            .as_ref()
+            .map(|request| request.reference.clone())
+            .unwrap_or_default();
+        match result {
+            Ok(()) => {
+                tracing::info!(%reference, "receipt printed");
+                // Printed: the session has no further use for what it says.
+                self.receipt = None;
+                self.go(SessionState::ReceiptPrinted)
+            }
+            Err(problem) => {
+                tracing::warn!(%reference, code = problem.code(), %problem, "receipt not printed");
+                self.go(SessionState::ReceiptNotPrinted {
+                    error_code: problem.code().to_owned(),
+                })
             }
         }
     }

@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 use super::{Action, Session, SessionInput};
 use crate::card_link::ThreadTransport;
 use crate::devices::{CardReaderHandle, ReaderEvent};
+use crate::printing::Printing;
 
 /// Asks the card whether it holds the eMRTD application.
 pub async fn probe_card(reader: &CardReaderHandle) -> Result<ApplicationProbe, DeviceError> {
@@ -48,6 +49,7 @@ pub struct SessionSetup {
     pub checking: CardChecking,
     /// Untouched for this long, a visit is wiped.
     pub idle_timeout: Duration,
+    pub printing: Printing,
 }
 
 /// Runs the session until every input sender is gone.
@@ -66,6 +68,7 @@ pub async fn run(
         reader,
         checking,
         idle_timeout,
+        printing,
     } = setup;
     let (results, mut result_inputs) = mpsc::unbounded_channel();
     let perform = |actions: Vec<Action>, sink: &dyn ViewSink| {
@@ -106,6 +109,14 @@ pub async fn run(
                             .map(Box::new);
                         let _ =
                             results.send(SessionInput::VerificationFinished { attempt, result });
+                    });
+                }
+                Action::PrintReceipt { attempt, request } => {
+                    let printing = printing.clone();
+                    let results = results.clone();
+                    tokio::spawn(async move {
+                        let result = printing.print(request).await;
+                        let _ = results.send(SessionInput::PrintFinished { attempt, result });
                     });
                 }
             }

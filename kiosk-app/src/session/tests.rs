@@ -291,3 +291,128 @@ fn starting_over_forgets_the_qr_code() {
         "the next citizen's card must not be opened with the last one's keys"
     );
 }
+
+fn receipt_request(reference: &str) -> SessionInput {
+    SessionInput::PrintReceipt(PrintRequest {
+        reference: reference.to_owned(),
+        receipt: kiosk_receipt::Receipt::new().title("BIÊN NHẬN"),
+    })
+}
+
+fn print_attempt(actions: &[Action]) -> Option<(u64, String)> {
+    actions.iter().find_map(|action| match action {
+        Action::PrintReceipt { attempt, request } => Some((*attempt, request.reference.clone())),
+        _ => None,
+    })
+}
+
+fn paper_out() -> PrintProblem {
+    PrintProblem::Printer(DeviceError::new(ErrorKind::PaperOut, "paper out"))
+}
+
+#[test]
+fn a_printed_receipt_asks_the_citizen_to_take_it() {
+    let mut session = ready_session();
+    let actions = session.handle(receipt_request("TAM-1"));
+    assert_eq!(shown(&actions), [KioskView::PrintingReceipt]);
+    let (attempt, reference) = print_attempt(&actions).expect("a print");
+    assert_eq!(reference, "TAM-1");
+    // Nothing to go back to while the printer works.
+    assert!(session.handle(SessionInput::Ui(UiCommand::Back)).is_empty());
+    let actions = session.handle(SessionInput::PrintFinished {
+        attempt,
+        result: Ok(()),
+    });
+    assert_eq!(shown(&actions), [KioskView::ReceiptPrinted]);
+    assert_eq!(session.state(), &SessionState::ReceiptPrinted);
+    // Printed, the receipt is no longer held.
+    assert!(
+        session
+            .handle(SessionInput::Ui(UiCommand::TryAgain))
+            .iter()
+            .all(|action| !matches!(action, Action::PrintReceipt { .. }))
+    );
+}
+
+#[test]
+fn a_receipt_the_printer_refused_is_kept_and_printed_again() {
+    let mut session = ready_session();
+    let (attempt, _) = print_attempt(&session.handle(receipt_request("TAM-2"))).expect("print");
+    let actions = session.handle(SessionInput::PrintFinished {
+        attempt,
+        result: Err(paper_out()),
+    });
+    assert_eq!(
+        shown(&actions),
+        [KioskView::ReceiptNotPrinted {
+            error_code: "HAL-PAPER-OUT".to_owned(),
+            reference: "TAM-2".to_owned(),
+        }]
+    );
+    // Staff change the roll; "print again" sends the same receipt once more.
+    let actions = session.handle(SessionInput::Ui(UiCommand::TryAgain));
+    assert_eq!(shown(&actions), [KioskView::PrintingReceipt]);
+    let (again, reference) = print_attempt(&actions).expect("printed again");
+    assert!(again > attempt);
+    assert_eq!(reference, "TAM-2");
+    // The answer about the first attempt is stale now.
+    assert!(
+        session
+            .handle(SessionInput::PrintFinished {
+                attempt,
+                result: Ok(()),
+            })
+            .is_empty()
+    );
+    let actions = session.handle(SessionInput::PrintFinished {
+        attempt: again,
+        result: Ok(()),
+    });
+    assert_eq!(shown(&actions), [KioskView::ReceiptPrinted]);
+}
+
+#[test]
+fn a_layout_problem_has_its_own_code() {
+    let mut session = ready_session();
+    let (attempt, _) = print_attempt(&session.handle(receipt_request("TAM-3"))).expect("print");
+    let actions = session.handle(SessionInput::PrintFinished {
+        attempt,
+        result: Err(PrintProblem::Layout("QR too large".into())),
+    });
+    assert!(matches!(
+        &shown(&actions)[..],
+        [KioskView::ReceiptNotPrinted { error_code, .. }] if error_code == crate::printing::LAYOUT_ERROR_CODE
+    ));
+}
+
+#[test]
+fn a_receipt_is_not_printed_over_a_card_read_or_another_receipt() {
+    let mut session = ready_session();
+    session.handle(inserted());
+    assert!(session.handle(receipt_request("TAM-4")).is_empty());
+    let mut session = ready_session();
+    session.handle(receipt_request("TAM-5"));
+    assert!(session.handle(receipt_request("TAM-6")).is_empty());
+}
+
+#[test]
+fn leaving_the_receipt_screens_starts_a_new_visit() {
+    for outcome in [Ok(()), Err(paper_out())] {
+        let mut session = ready_session();
+        let (attempt, _) = print_attempt(&session.handle(receipt_request("TAM-7"))).expect("print");
+        session.handle(SessionInput::PrintFinished {
+            attempt,
+            result: outcome.clone(),
+        });
+        assert!(session.is_idle_sensitive());
+        let actions = session.handle(SessionInput::Ui(UiCommand::Back));
+        assert_eq!(shown(&actions), [KioskView::Welcome]);
+        assert!(
+            session
+                .handle(SessionInput::Ui(UiCommand::TryAgain))
+                .iter()
+                .all(|action| !matches!(action, Action::PrintReceipt { .. })),
+            "{outcome:?}: the receipt went with the visit"
+        );
+    }
+}
