@@ -13,6 +13,7 @@
 //! [`headless`] runs the same window without a display, for tests and screenshots.
 
 pub mod headless;
+pub mod telex;
 mod view;
 
 slint::include_modules!();
