@@ -7,8 +7,8 @@ use slint::{Image, Rgb8Pixel, SharedPixelBuffer};
 
 use crate::{AppWindow, CardOutcome, NotGenuineReason, ReceiptOutcome, Screen};
 
-/// The languages of the kiosk's screens. Vietnamese is the default; the catalogue for it is
-/// bundled, English is the source text.
+/// The languages of the kiosk's screens. Vietnamese is the default; both catalogues are
+/// bundled into the binary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Language {
     #[default]

@@ -1,6 +1,6 @@
-//! Every string on the screens has a Vietnamese translation: Vietnamese is the kiosk's
-//! default language, and an untranslated string would show English to a citizen who may
-//! not read it.
+//! Every string on the screens has a Vietnamese and an English text: Vietnamese is the
+//! kiosk's default language, and an untranslated string would show English to a citizen
+//! who may not read it; the English catalogue is where English wording is reviewed.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -38,8 +38,8 @@ fn po_translations(po: &str) -> Vec<(String, String)> {
     pairs
 }
 
-#[test]
-fn every_screen_string_has_a_vietnamese_translation() {
+/// Every `@tr()` string of every screen.
+fn screen_strings() -> BTreeSet<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut on_screens = BTreeSet::new();
     for entry in std::fs::read_dir(root.join("ui")).unwrap() {
@@ -53,8 +53,16 @@ fn every_screen_string_has_a_vietnamese_translation() {
         "found only {} strings",
         on_screens.len()
     );
+    on_screens
+}
 
-    let po = std::fs::read_to_string(root.join("translations/vi/LC_MESSAGES/kiosk-ui.po")).unwrap();
+/// The catalogue of `language` covers exactly the screens' strings, with the same
+/// placeholders.
+fn check_catalogue(language: &str) {
+    let on_screens = screen_strings();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let path = root.join(format!("translations/{language}/LC_MESSAGES/kiosk-ui.po"));
+    let po = std::fs::read_to_string(&path).unwrap();
     let translations = po_translations(&po);
     let translated: BTreeSet<String> = translations
         .iter()
@@ -63,17 +71,27 @@ fn every_screen_string_has_a_vietnamese_translation() {
         .collect();
 
     let missing: Vec<_> = on_screens.difference(&translated).collect();
-    assert!(missing.is_empty(), "no Vietnamese for: {missing:#?}");
+    assert!(missing.is_empty(), "no {language} text for: {missing:#?}");
     let stale: Vec<_> = translated.difference(&on_screens).collect();
     assert!(
         stale.is_empty(),
-        "translations of strings no screen uses: {stale:#?}"
+        "{language} texts of strings no screen uses: {stale:#?}"
     );
     for (id, text) in &translations {
         assert_eq!(
             id.matches("{}").count(),
             text.matches("{}").count(),
-            "placeholders differ in the translation of {id:?}"
+            "placeholders differ in the {language} text of {id:?}"
         );
     }
+}
+
+#[test]
+fn every_screen_string_has_a_vietnamese_translation() {
+    check_catalogue("vi");
+}
+
+#[test]
+fn every_screen_string_has_an_english_text() {
+    check_catalogue("en");
 }
