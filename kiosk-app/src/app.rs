@@ -75,6 +75,12 @@ impl ViewSink for WindowSink {
             .window
             .upgrade_in_event_loop(move |window| kiosk_ui::select_language(&window, language));
     }
+
+    fn ask_still_there(&self, grace: Option<std::time::Duration>) {
+        let _ = self
+            .window
+            .upgrade_in_event_loop(move |window| kiosk_ui::ask_still_there(&window, grace));
+    }
 }
 
 impl Kiosk {
@@ -295,6 +301,7 @@ fn wire_commands(window: &AppWindow, inputs: &mpsc::UnboundedSender<SessionInput
     window.on_back(send(UiCommand::Back));
     window.on_start_over(send(UiCommand::StartOver));
     window.on_try_again(send(UiCommand::TryAgain));
+    window.on_still_here(send(UiCommand::StillHere));
     let languages = inputs.clone();
     window.on_choose_language(move |code| match code.parse::<Language>() {
         Ok(language) => {

@@ -252,6 +252,20 @@ fn a_tapped_card_travels_from_the_reader_to_the_screen() {
         "receipt-not-printed",
     );
 
+    // "Are you still there?" covers the screen with its countdown (the session's timing
+    // of it is tested in the session's own tests, without waiting for real minutes).
+    kiosk_ui::ask_still_there(&window, Some(Duration::from_secs(20)));
+    let before = driver.snapshot().expect("render the question");
+    save(&before, "still-there");
+    assert!(window.get_asking_still_there());
+    assert_eq!(window.get_still_there_seconds(), 20);
+    kiosk_ui::ask_still_there(&window, None);
+    let after = driver.snapshot().expect("render without the question");
+    assert!(
+        kiosk_area_differs(&before, &after) > 100_000,
+        "the question must cover the screen"
+    );
+
     // The camera's frames reach the panel's preview.
     assert!(
         driver.run_until(PATIENCE, || window

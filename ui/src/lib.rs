@@ -18,4 +18,6 @@ mod view;
 
 slint::include_modules!();
 
-pub use view::{CameraPreview, KioskView, Language, LanguageError, select_language, show_view};
+pub use view::{
+    CameraPreview, KioskView, Language, LanguageError, ask_still_there, select_language, show_view,
+};

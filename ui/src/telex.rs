@@ -153,10 +153,12 @@ impl Word {
     /// `uow` → ươ, `uw` → ư, `ow` → ơ, `aw` → ă; `w` after none of them → ư.
     fn horn_or_breve(&mut self, key: char) -> bool {
         let first_vowel = self.consonant_prefix_len();
-        let pair = (first_vowel..self.letters.len().saturating_sub(1)).rev().find(|&i| {
-            matches!(lowercase(self.letters[i]), 'u' | 'ư')
-                && matches!(lowercase(self.letters[i + 1]), 'o' | 'ơ' | 'ô')
-        });
+        let pair = (first_vowel..self.letters.len().saturating_sub(1))
+            .rev()
+            .find(|&i| {
+                matches!(lowercase(self.letters[i]), 'u' | 'ư')
+                    && matches!(lowercase(self.letters[i + 1]), 'o' | 'ơ' | 'ô')
+            });
         if let Some(i) = pair {
             let (u, o) = (self.letters[i], self.letters[i + 1]);
             if lowercase(u) == 'ư' && lowercase(o) == 'ơ' {
@@ -315,7 +317,8 @@ mod tests {
     use super::*;
 
     fn typed(keys: &str) -> String {
-        keys.chars().fold(String::new(), |text, key| type_key(&text, key))
+        keys.chars()
+            .fold(String::new(), |text, key| type_key(&text, key))
     }
 
     #[test]

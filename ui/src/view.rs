@@ -151,6 +151,19 @@ pub fn show_view(window: &AppWindow, view: &KioskView) {
     window.set_screen(screen);
 }
 
+/// Shows "are you still there?" over the screen with `grace` to count down, or takes it
+/// away (`None`).
+pub fn ask_still_there(window: &AppWindow, grace: Option<std::time::Duration>) {
+    match grace {
+        Some(grace) => {
+            let seconds = i32::try_from(grace.as_secs()).unwrap_or(i32::MAX);
+            window.set_still_there_seconds(seconds);
+            window.set_asking_still_there(true);
+        }
+        None => window.set_asking_still_there(false),
+    }
+}
+
 /// A camera picture ready for the screen: RGB pixels, row by row.
 #[derive(Debug, Clone)]
 pub struct CameraPreview {

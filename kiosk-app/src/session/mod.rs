@@ -28,6 +28,10 @@ use crate::printing::{PrintProblem, PrintRequest};
 
 pub use runner::{CardChecking, SessionSetup, ViewSink, probe_card, run};
 
+/// How long "are you still there?" waits for a touch before the visit is wiped: long
+/// enough for an elderly citizen to read the question and reach the screen.
+pub const STILL_THERE_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// What the person asked for on the screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UiCommand {
@@ -36,6 +40,8 @@ pub enum UiCommand {
     Back,
     StartOver,
     TryAgain,
+    /// "Yes, I am still here" on the idle question.
+    StillHere,
 }
 
 /// Everything the session reacts to.
@@ -61,7 +67,8 @@ pub enum SessionInput {
         attempt: u64,
         result: Result<ApplicationProbe, DeviceError>,
     },
-    /// Nobody touched the kiosk for the configured idle time.
+    /// Nobody touched the kiosk for the configured idle time (or, once the kiosk has
+    /// asked whether the person is still there, for [`STILL_THERE_GRACE`]).
     IdleTimeout,
     /// Print this receipt for the visit (a flow's receipt or ticket, or the technician's
     /// test page).
@@ -106,6 +113,13 @@ pub enum SessionState {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     Show(KioskView),
+    /// Ask "are you still there?", over whatever the screen shows; the visit ends after
+    /// the grace period unless the person touches the screen.
+    AskStillThere {
+        grace: std::time::Duration,
+    },
+    /// The person answered (or the visit ended): take the question away.
+    StopAsking,
     SetLanguage(Language),
     /// Ask the card on the reader whether it holds the eMRTD application.
     ProbeCard {
@@ -138,6 +152,8 @@ pub struct Session {
     /// The receipt being printed, or that could not be printed: kept until it prints or
     /// the visit ends, so that it can be printed again.
     receipt: Option<PrintRequest>,
+    /// The kiosk is asking whether the person is still there.
+    asking: bool,
 }
 
 impl Session {
@@ -150,6 +166,7 @@ impl Session {
             qr: None,
             verification: None,
             receipt: None,
+            asking: false,
         }
     }
 
@@ -167,6 +184,12 @@ impl Session {
         self.state != SessionState::Welcome
     }
 
+    /// Whether "are you still there?" is on the screen: the idle timer then runs for
+    /// [`STILL_THERE_GRACE`] instead of the configured idle time.
+    pub fn is_asking(&self) -> bool {
+        self.asking
+    }
+
     /// The first screen, in the kiosk's default language.
     pub fn opening_actions(&self) -> Vec<Action> {
         vec![
@@ -176,6 +199,25 @@ impl Session {
     }
 
     pub fn handle(&mut self, input: SessionInput) -> Vec<Action> {
+        // A touch, or a card laid on or taken off the reader, is the person answering.
+        let answered = self.asking
+            && matches!(
+                input,
+                SessionInput::Ui(_)
+                    | SessionInput::Reader(ReaderEvent::Card(
+                        CardEvent::CardInserted { .. } | CardEvent::CardRemoved { .. }
+                    ))
+            );
+        let mut actions = Vec::new();
+        if answered {
+            self.asking = false;
+            actions.push(Action::StopAsking);
+        }
+        actions.extend(self.handle_input(input));
+        actions
+    }
+
+    fn handle_input(&mut self, input: SessionInput) -> Vec<Action> {
         match input {
             SessionInput::Ui(command) => self.on_ui(command),
             SessionInput::Reader(ReaderEvent::Card(event)) => self.on_card_event(event),
@@ -199,11 +241,16 @@ impl Session {
                 self.on_verification(attempt, result)
             }
             SessionInput::IdleTimeout => {
-                if self.is_idle_sensitive() {
-                    tracing::info!("idle timeout: session wiped");
+                if !self.is_idle_sensitive() {
+                    Vec::new()
+                } else if self.asking {
+                    tracing::info!("nobody answered: session wiped");
                     self.start_over()
                 } else {
-                    Vec::new()
+                    self.asking = true;
+                    vec![Action::AskStillThere {
+                        grace: STILL_THERE_GRACE,
+                    }]
                 }
             }
             SessionInput::PrintReceipt(request) => self.on_print_request(request),
@@ -251,6 +298,10 @@ impl Session {
     fn start_over(&mut self) -> Vec<Action> {
         self.qr = None;
         self.verification = None;
+        let mut actions = Vec::new();
+        if std::mem::take(&mut self.asking) {
+            actions.push(Action::StopAsking);
+        }
         if let Some(request) = self.receipt.take()
             && matches!(self.state, SessionState::ReceiptNotPrinted { .. })
         {
@@ -258,7 +309,7 @@ impl Session {
             // outbox's, for an application) is where staff print it again.
             tracing::warn!(reference = %request.reference, "unprinted receipt left with the visit");
         }
-        let mut actions = vec![Action::SetLanguage(self.default_language)];
+        actions.push(Action::SetLanguage(self.default_language));
         actions.extend(self.go(SessionState::Welcome));
         actions
     }
@@ -276,6 +327,8 @@ impl Session {
     fn on_ui(&mut self, command: UiCommand) -> Vec<Action> {
         match command {
             UiCommand::ChooseLanguage(language) => vec![Action::SetLanguage(language)],
+            // Answering the question is all it does (see `handle`).
+            UiCommand::StillHere => Vec::new(),
             UiCommand::StartOver => self.start_over(),
             UiCommand::TryAgain if matches!(self.state, SessionState::ReceiptNotPrinted { .. }) => {
                 self.print_kept_receipt()

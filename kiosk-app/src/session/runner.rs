@@ -34,6 +34,9 @@ pub async fn probe_card(reader: &CardReaderHandle) -> Result<ApplicationProbe, D
 pub trait ViewSink: Send + Sync + 'static {
     fn show(&self, view: KioskView);
     fn set_language(&self, language: Language);
+    /// Puts "are you still there?" over the screen, counting down `grace`; `None` takes it
+    /// away.
+    fn ask_still_there(&self, grace: Option<Duration>);
 }
 
 /// What cards are checked against.
@@ -76,6 +79,8 @@ pub async fn run(
             match action {
                 Action::Show(view) => sink.show(view),
                 Action::SetLanguage(language) => sink.set_language(language),
+                Action::AskStillThere { grace } => sink.ask_still_there(Some(grace)),
+                Action::StopAsking => sink.ask_still_there(None),
                 Action::ProbeCard { attempt } => {
                     let reader = reader.clone();
                     let results = results.clone();
@@ -125,7 +130,11 @@ pub async fn run(
     perform(session.opening_actions(), &sink);
     let mut reader_open = true;
     loop {
-        let idle = tokio::time::sleep(idle_timeout);
+        let idle = tokio::time::sleep(if session.is_asking() {
+            super::STILL_THERE_GRACE
+        } else {
+            idle_timeout
+        });
         let input = tokio::select! {
             input = inputs.recv() => match input {
                 Some(input) => input,

@@ -134,23 +134,55 @@ fn start_without_a_reader_asks_for_staff() {
 }
 
 #[test]
-fn idle_timeout_and_start_over_wipe_back_to_the_default_language() {
+fn idle_timeout_asks_then_wipes_back_to_the_default_language() {
     let mut session = ready_session();
     session.handle(SessionInput::Ui(UiCommand::ChooseLanguage(
         Language::English,
     )));
     session.handle(SessionInput::Ui(UiCommand::Start));
     assert!(session.is_idle_sensitive());
+    assert_eq!(
+        session.handle(SessionInput::IdleTimeout),
+        [Action::AskStillThere {
+            grace: STILL_THERE_GRACE
+        }]
+    );
+    assert!(session.is_asking());
     let actions = session.handle(SessionInput::IdleTimeout);
     assert_eq!(
         actions,
         [
+            Action::StopAsking,
             Action::SetLanguage(Language::Vietnamese),
             Action::Show(KioskView::Welcome)
         ]
     );
+    assert!(!session.is_asking());
     assert!(!session.is_idle_sensitive());
     assert!(session.handle(SessionInput::IdleTimeout).is_empty());
+}
+
+#[test]
+fn a_touch_or_a_card_answers_the_idle_question() {
+    let mut session = ready_session();
+    session.handle(SessionInput::Ui(UiCommand::Start));
+    session.handle(SessionInput::IdleTimeout);
+    assert_eq!(
+        session.handle(SessionInput::Ui(UiCommand::StillHere)),
+        [Action::StopAsking]
+    );
+    assert_eq!(session.state(), &SessionState::AwaitingCard);
+    // Asked again later, the person lays the card on the reader: that answers too, and
+    // the card is read.
+    session.handle(SessionInput::IdleTimeout);
+    let actions = session.handle(inserted());
+    assert_eq!(actions.first(), Some(&Action::StopAsking));
+    assert!(actions.contains(&Action::ProbeCard { attempt: 1 }));
+    // Any other touch answers and does what it says.
+    session.handle(SessionInput::IdleTimeout);
+    let actions = session.handle(SessionInput::Ui(UiCommand::StartOver));
+    assert_eq!(actions.first(), Some(&Action::StopAsking));
+    assert!(actions.contains(&Action::Show(KioskView::Welcome)));
 }
 
 #[test]
