@@ -302,6 +302,7 @@ fn wire_commands(window: &AppWindow, inputs: &mpsc::UnboundedSender<SessionInput
     window.on_start_over(send(UiCommand::StartOver));
     window.on_try_again(send(UiCommand::TryAgain));
     window.on_still_here(send(UiCommand::StillHere));
+    window.on_accept_consent(send(UiCommand::AcceptConsent));
     let languages = inputs.clone();
     window.on_choose_language(move |code| match code.parse::<Language>() {
         Ok(language) => {

@@ -184,6 +184,9 @@ impl CardCycle {
 struct DemoHands {
     camera: Option<ReplayPanel>,
     inputs: mpsc::UnboundedSender<SessionInput>,
+    /// The panel says while a code is held up, so whoever watches the demo (or drives it,
+    /// like the end-to-end test) knows when the citizen's hands are free again.
+    window: slint::Weak<AppWindow>,
 }
 
 impl DemoHands {
@@ -192,6 +195,7 @@ impl DemoHands {
             let _ = self.inputs.send(SessionInput::QrScanned(text.to_owned()));
             return;
         };
+        self.say_holding(true);
         let (width, height) = CODE_PHOTO_SIZE;
         // Two slightly different pictures, so the preview shows a hand that is not frozen.
         let frames: Result<Vec<Frame>, String> = (0..2)
@@ -211,7 +215,15 @@ impl DemoHands {
     fn put_code_away(&self) {
         if let Some(camera) = &self.camera {
             camera.show_own();
+            self.say_holding(false);
         }
+    }
+
+    fn say_holding(&self, holding: bool) {
+        // A window already closed has no panel to tell.
+        let _ = self
+            .window
+            .upgrade_in_event_loop(move |window| window.set_demo_showing_code(holding));
     }
 }
 
@@ -295,6 +307,7 @@ pub fn wire_panel(
     let hands = DemoHands {
         camera: simulated.camera_panel.clone(),
         inputs,
+        window: window.as_weak(),
     };
     if let Some(slot) = &simulated.card_slot {
         let (genuine, forged) = match &cards {

@@ -59,6 +59,30 @@ fn save(shot: &SharedPixelBuffer<Rgba8Pixel>, name: &str) {
     writer.write_image_data(shot.as_bytes()).expect("png data");
 }
 
+/// A card laid on the reader (or its code shown) at the welcome screen asks the citizen's
+/// consent first; the citizen agrees.
+fn agree(driver: &headless::HeadlessDriver, window: &AppWindow) {
+    await_consent(driver, window);
+    window.invoke_accept_consent();
+}
+
+fn await_consent(driver: &headless::HeadlessDriver, window: &AppWindow) {
+    assert!(
+        driver.run_until(PATIENCE, || window.get_screen() == Screen::Consent),
+        "the kiosk must ask for consent before it reads anything; screen {:?}",
+        window.get_screen()
+    );
+}
+
+/// The demo citizen puts the card's code away before the next step, so that a code still
+/// in front of the camera never reaches the next visit.
+fn hands_free(driver: &headless::HeadlessDriver, window: &AppWindow) {
+    assert!(
+        driver.run_until(PATIENCE, || !window.get_demo_showing_code()),
+        "the demo citizen never put the card's code away"
+    );
+}
+
 #[test]
 fn a_tapped_card_travels_from_the_reader_to_the_screen() {
     let driver = headless::install(WINDOW).expect("headless Slint platform");
@@ -95,6 +119,9 @@ fn a_tapped_card_travels_from_the_reader_to_the_screen() {
     // The demo panel shows a citizen's QR code and lays their chip ID card on the reader:
     // the chip is opened with PACE, read, and verified against the test CSCA.
     window.invoke_demo_tap_id_card();
+    await_consent(&driver, &window);
+    save(&driver.snapshot().expect("render consent"), "consent-en");
+    window.invoke_accept_consent();
     assert!(
         driver.run_until(PATIENCE, || window.get_screen() == Screen::CardStatus
             && window.get_card_outcome() == CardOutcome::Genuine),
@@ -122,10 +149,12 @@ fn a_tapped_card_travels_from_the_reader_to_the_screen() {
     );
 
     // A forged card (DG13 changed after signing) is not taken as genuine, and says why.
+    hands_free(&driver, &window);
     window.invoke_demo_remove_card();
     window.invoke_start_over();
     assert!(driver.run_until(PATIENCE, || window.get_screen() == Screen::Welcome));
     window.invoke_demo_tap_forged_card();
+    agree(&driver, &window);
     assert!(
         driver.run_until(PATIENCE, || window.get_screen() == Screen::CardStatus
             && window.get_card_outcome() == CardOutcome::NotGenuine),
@@ -137,6 +166,7 @@ fn a_tapped_card_travels_from_the_reader_to_the_screen() {
         NotGenuineReason::DataChanged
     );
     save(&driver.snapshot().expect("render forged"), "card-forged");
+    hands_free(&driver, &window);
 
     // A chip ID card without its QR code: the kiosk asks for the QR code.
     let slot = kiosk
@@ -149,6 +179,7 @@ fn a_tapped_card_travels_from_the_reader_to_the_screen() {
     window.invoke_start_over();
     assert!(driver.run_until(PATIENCE, || window.get_screen() == Screen::Welcome));
     slot.insert(Box::new(LockedEmrtdChip::default()));
+    agree(&driver, &window);
     assert!(
         driver.run_until(PATIENCE, || window.get_screen() == Screen::CardStatus
             && window.get_card_outcome() == CardOutcome::NeedsQr),
@@ -163,6 +194,7 @@ fn a_tapped_card_travels_from_the_reader_to_the_screen() {
             && window.get_language() == "vi")
     );
     window.invoke_demo_tap_other_card();
+    agree(&driver, &window);
     assert!(
         driver.run_until(PATIENCE, || window.get_screen() == Screen::CardStatus
             && window.get_card_outcome() == CardOutcome::NotIdCard),

@@ -67,6 +67,8 @@ pub fn select_language(window: &AppWindow, language: Language) {
 #[derive(Debug, Clone, PartialEq)]
 pub enum KioskView {
     Welcome,
+    /// Consent to personal-data processing, before anything is read.
+    Consent,
     PresentCard,
     ReadingCard {
         /// 0.0 to 1.0.
@@ -106,6 +108,7 @@ pub enum KioskView {
 pub fn show_view(window: &AppWindow, view: &KioskView) {
     let (screen, outcome) = match view {
         KioskView::Welcome => (Screen::Welcome, None),
+        KioskView::Consent => (Screen::Consent, None),
         KioskView::PresentCard => (Screen::PresentCard, None),
         KioskView::ReadingCard { progress } => {
             window.set_card_progress(progress.clamp(0.0, 1.0));

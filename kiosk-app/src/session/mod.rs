@@ -42,6 +42,8 @@ pub enum UiCommand {
     TryAgain,
     /// "Yes, I am still here" on the idle question.
     StillHere,
+    /// "I agree" on the consent screen (Decree 13/2023/NĐ-CP).
+    AcceptConsent,
 }
 
 /// Everything the session reacts to.
@@ -84,6 +86,9 @@ pub enum SessionInput {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionState {
     Welcome,
+    /// Asking the citizen's consent to the processing of their personal data, before the
+    /// chip is read: Decree 13/2023/NĐ-CP requires it.
+    Consent,
     AwaitingCard,
     /// The card is being read; `attempt` tells a late answer about an earlier card apart.
     ReadingCard {
@@ -154,6 +159,8 @@ pub struct Session {
     receipt: Option<PrintRequest>,
     /// The kiosk is asking whether the person is still there.
     asking: bool,
+    /// A card lies on the reader (so that the consent screen can go straight to reading it).
+    card_on_reader: bool,
 }
 
 impl Session {
@@ -167,6 +174,7 @@ impl Session {
             verification: None,
             receipt: None,
             asking: false,
+            card_on_reader: false,
         }
     }
 
@@ -263,6 +271,7 @@ impl Session {
     fn go(&mut self, state: SessionState) -> Vec<Action> {
         let view = match &state {
             SessionState::Welcome => KioskView::Welcome,
+            SessionState::Consent => KioskView::Consent,
             SessionState::AwaitingCard => KioskView::PresentCard,
             SessionState::ReadingCard { .. } => KioskView::ReadingCard { progress: 0.0 },
             SessionState::NeedsQr => KioskView::NeedsQr,
@@ -329,6 +338,18 @@ impl Session {
             UiCommand::ChooseLanguage(language) => vec![Action::SetLanguage(language)],
             // Answering the question is all it does (see `handle`).
             UiCommand::StillHere => Vec::new(),
+            UiCommand::AcceptConsent if self.state == SessionState::Consent => {
+                tracing::info!("consent to personal-data processing given");
+                if self.card_on_reader {
+                    self.read_card()
+                } else {
+                    self.await_card()
+                }
+            }
+            UiCommand::AcceptConsent => Vec::new(),
+            UiCommand::Start if self.state == SessionState::Welcome => {
+                self.go(SessionState::Consent)
+            }
             UiCommand::StartOver => self.start_over(),
             UiCommand::TryAgain if matches!(self.state, SessionState::ReceiptNotPrinted { .. }) => {
                 self.print_kept_receipt()
@@ -336,6 +357,8 @@ impl Session {
             UiCommand::Start | UiCommand::TryAgain => self.await_card(),
             UiCommand::Back => match self.state {
                 SessionState::Welcome => Vec::new(),
+                // Not agreeing is going back: nothing read, nothing kept.
+                SessionState::Consent => self.start_over(),
                 SessionState::AwaitingCard | SessionState::ReaderProblem { .. } => {
                     self.go(SessionState::Welcome)
                 }
@@ -369,6 +392,7 @@ impl Session {
             }
             CardEvent::ReaderDetached { .. } => {
                 self.reader_present = false;
+                self.card_on_reader = false;
                 match self.state {
                     SessionState::Welcome => Vec::new(),
                     _ => self.go(SessionState::ReaderProblem {
@@ -376,16 +400,25 @@ impl Session {
                     }),
                 }
             }
-            CardEvent::CardInserted { .. } => match self.state {
-                // A second card while one is read is ignored; the removal of the first
-                // one ends that read.
-                SessionState::ReadingCard { .. } => Vec::new(),
-                _ => self.read_card(),
-            },
-            CardEvent::CardRemoved { .. } => match self.state {
-                SessionState::ReadingCard { .. } => self.go(SessionState::CardRemovedEarly),
-                _ => Vec::new(),
-            },
+            CardEvent::CardInserted { .. } => {
+                self.card_on_reader = true;
+                match self.state {
+                    // A card laid down before the citizen agreed is read once they do.
+                    SessionState::Welcome => self.go(SessionState::Consent),
+                    SessionState::Consent => Vec::new(),
+                    // A second card while one is read is ignored; the removal of the first
+                    // one ends that read.
+                    SessionState::ReadingCard { .. } => Vec::new(),
+                    _ => self.read_card(),
+                }
+            }
+            CardEvent::CardRemoved { .. } => {
+                self.card_on_reader = false;
+                match self.state {
+                    SessionState::ReadingCard { .. } => self.go(SessionState::CardRemovedEarly),
+                    _ => Vec::new(),
+                }
+            }
         }
     }
 
@@ -425,13 +458,30 @@ impl Session {
                 return Vec::new();
             }
         };
+        match self.state {
+            // Once a card has been read and judged, the visit belongs to its holder: a
+            // code that comes into view now (someone behind them, a card left in front of
+            // the camera) must neither replace theirs nor move their screen.
+            SessionState::Genuine
+            | SessionState::NotGenuine
+            | SessionState::PrintingReceipt { .. }
+            | SessionState::ReceiptPrinted
+            | SessionState::ReceiptNotPrinted { .. } => {
+                tracing::info!("CCCD QR code ignored: this visit's card is already read");
+                return Vec::new();
+            }
+            _ => {}
+        }
         tracing::info!(id = %qr.id_number().log_fingerprint(), "CCCD QR code read");
         self.qr = Some(qr);
         match self.state {
-            SessionState::ReadingCard { .. } => Vec::new(),
+            // Kept, unused, until the citizen agrees; declining forgets it.
+            SessionState::Welcome => self.go(SessionState::Consent),
             // The card already lies on the reader: read it with the new keys.
             SessionState::NeedsQr | SessionState::WrongKey => self.read_card(),
-            _ => self.await_card(),
+            // The code is kept for the next read; the screen stays where the citizen is
+            // (a read in progress picks it up if the chip asks for keys, see `on_probe`).
+            _ => Vec::new(),
         }
     }
 

@@ -24,9 +24,14 @@ fn attached() -> SessionInput {
     }))
 }
 
+/// A session whose citizen has agreed to the processing of their data and is asked for
+/// the card.
 fn ready_session() -> Session {
     let mut session = Session::new(Language::Vietnamese);
     session.handle(attached());
+    session.handle(SessionInput::Ui(UiCommand::Start));
+    session.handle(SessionInput::Ui(UiCommand::AcceptConsent));
+    assert_eq!(session.state(), &SessionState::AwaitingCard);
     session
 }
 
@@ -61,9 +66,49 @@ fn a_chip_id_card_without_a_qr_code_asks_for_it() {
 }
 
 #[test]
-fn a_card_on_the_welcome_screen_starts_reading() {
-    let mut session = ready_session();
+fn nothing_is_read_before_the_citizen_agrees() {
+    let mut session = Session::new(Language::Vietnamese);
+    session.handle(attached());
+    // A card laid on the reader at the welcome screen asks for consent first.
+    assert_eq!(shown(&session.handle(inserted())), [KioskView::Consent]);
+    // So does a QR code held up to the camera; it stays unused until the citizen agrees.
+    assert!(
+        session
+            .handle(SessionInput::QrScanned(SAMPLE_QR.into()))
+            .is_empty()
+    );
+    let actions = session.handle(SessionInput::Ui(UiCommand::AcceptConsent));
+    assert!(
+        verify_attempt(&actions).is_some(),
+        "once agreed, the card on the reader is read with the code's keys: {actions:?}"
+    );
+
+    // Not agreeing goes back to the start and forgets the code.
+    let mut session = Session::new(Language::Vietnamese);
+    session.handle(attached());
+    session.handle(SessionInput::QrScanned(SAMPLE_QR.into()));
+    assert_eq!(session.state(), &SessionState::Consent);
+    assert_eq!(
+        shown(&session.handle(SessionInput::Ui(UiCommand::Back))),
+        [KioskView::Welcome]
+    );
+    session.handle(SessionInput::Ui(UiCommand::Start));
+    session.handle(SessionInput::Ui(UiCommand::AcceptConsent));
     let actions = session.handle(inserted());
+    assert!(actions.contains(&Action::ProbeCard { attempt: 1 }));
+}
+
+#[test]
+fn the_card_is_read_once_agreed_wherever_it_was_laid_down() {
+    let mut session = Session::new(Language::Vietnamese);
+    session.handle(attached());
+    assert_eq!(
+        shown(&session.handle(SessionInput::Ui(UiCommand::Start))),
+        [KioskView::Consent]
+    );
+    // Laid down while the consent text is read: nothing happens yet.
+    assert!(session.handle(inserted()).is_empty());
+    let actions = session.handle(SessionInput::Ui(UiCommand::AcceptConsent));
     assert!(actions.contains(&Action::ProbeCard { attempt: 1 }));
 }
 
@@ -76,6 +121,44 @@ fn other_cards_are_told_apart() {
         result: Ok(ApplicationProbe::Absent(StatusWord::NOT_FOUND)),
     });
     assert_eq!(shown(&actions), [KioskView::NotAnIdCard]);
+}
+
+#[test]
+fn a_code_coming_into_view_later_keeps_the_screen_where_it_is() {
+    // After "not an ID card", a CCCD code is kept for the next card but the citizen stays
+    // on the screen that explains what happened.
+    let mut session = ready_session();
+    session.handle(inserted());
+    session.handle(SessionInput::ProbeFinished {
+        attempt: 1,
+        result: Ok(ApplicationProbe::Absent(StatusWord::NOT_FOUND)),
+    });
+    assert!(
+        session
+            .handle(SessionInput::QrScanned(SAMPLE_QR.into()))
+            .is_empty()
+    );
+    assert_eq!(session.state(), &SessionState::NotAnIdCard);
+    session.handle(removed());
+    session.handle(SessionInput::Ui(UiCommand::TryAgain));
+    let actions = session.handle(inserted());
+    assert!(
+        verify_attempt(&actions).is_some(),
+        "the kept code opens the next card"
+    );
+
+    // Once a receipt is on its way, a stranger's code changes nothing.
+    let mut session = ready_session();
+    session.handle(receipt_request("TAM-2"));
+    assert!(
+        session
+            .handle(SessionInput::QrScanned(SAMPLE_QR.into()))
+            .is_empty()
+    );
+    assert!(matches!(
+        session.state(),
+        SessionState::PrintingReceipt { .. }
+    ));
 }
 
 #[test]
@@ -124,7 +207,8 @@ fn an_unplugged_reader_shows_its_code_and_recovers_when_plugged_back() {
 #[test]
 fn start_without_a_reader_asks_for_staff() {
     let mut session = Session::new(Language::Vietnamese);
-    let actions = session.handle(SessionInput::Ui(UiCommand::Start));
+    session.handle(SessionInput::Ui(UiCommand::Start));
+    let actions = session.handle(SessionInput::Ui(UiCommand::AcceptConsent));
     assert_eq!(
         shown(&actions),
         [KioskView::ReaderProblem {
@@ -193,7 +277,13 @@ fn every_screen_has_a_way_back() {
         shown(&session.handle(SessionInput::Ui(UiCommand::Back))),
         [KioskView::Welcome]
     );
-    session.handle(inserted());
+    assert_eq!(shown(&session.handle(inserted())), [KioskView::Consent]);
+    assert_eq!(
+        shown(&session.handle(SessionInput::Ui(UiCommand::Back))),
+        [KioskView::Welcome]
+    );
+    session.handle(SessionInput::Ui(UiCommand::Start));
+    session.handle(SessionInput::Ui(UiCommand::AcceptConsent));
     session.handle(SessionInput::ProbeFinished {
         attempt: 1,
         result: Ok(ApplicationProbe::Absent(StatusWord::NOT_FOUND)),
@@ -218,7 +308,10 @@ fn verify_attempt(actions: &[Action]) -> Option<(u64, usize)> {
 fn a_qr_code_then_a_card_verifies_the_card_with_the_can_first() {
     let mut session = ready_session();
     let actions = session.handle(SessionInput::QrScanned(SAMPLE_QR.into()));
-    assert_eq!(shown(&actions), [KioskView::PresentCard]);
+    assert!(
+        shown(&actions).is_empty(),
+        "the kiosk keeps asking for the card"
+    );
     let actions = session.handle(inserted());
     let (attempt, keys) = verify_attempt(&actions).expect("the card is verified");
     assert_eq!(attempt, 1);
@@ -317,7 +410,8 @@ fn starting_over_forgets_the_qr_code() {
     let mut session = ready_session();
     session.handle(SessionInput::QrScanned(SAMPLE_QR.into()));
     session.handle(SessionInput::Ui(UiCommand::StartOver));
-    let actions = session.handle(inserted());
+    assert_eq!(shown(&session.handle(inserted())), [KioskView::Consent]);
+    let actions = session.handle(SessionInput::Ui(UiCommand::AcceptConsent));
     assert!(
         actions.contains(&Action::ProbeCard { attempt: 1 }),
         "the next citizen's card must not be opened with the last one's keys"
