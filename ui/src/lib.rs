@@ -12,12 +12,15 @@
 //!
 //! [`headless`] runs the same window without a display, for tests and screenshots.
 
+pub mod catalogue;
 pub mod headless;
+pub mod screens;
 pub mod telex;
 mod view;
 
 slint::include_modules!();
 
 pub use view::{
-    CameraPreview, KioskView, Language, LanguageError, ask_still_there, select_language, show_view,
+    CameraPreview, KioskView, Language, LanguageError, ask_still_there, select_language,
+    show_camera_preview, show_view,
 };

@@ -5,7 +5,14 @@ use std::str::FromStr;
 
 use slint::{Image, Rgb8Pixel, SharedPixelBuffer};
 
-use crate::{AppWindow, CardOutcome, NotGenuineReason, ReceiptOutcome, Screen};
+use crate::catalogue::CatalogueView;
+use crate::screens::{
+    DepartmentsView, DiagnosticsView, DossierView, InsuranceView, QueueTicketView, ReviewView,
+};
+use crate::{
+    AppWindow, CardOutcome, FaceStep, NotGenuineReason, QrPurpose, ReceiptOutcome, Screen,
+    TroubleKind,
+};
 
 /// The languages of the kiosk's screens. Vietnamese is the default; both catalogues are
 /// bundled into the binary.
@@ -102,12 +109,45 @@ pub enum KioskView {
         /// What staff use to find and reprint the receipt.
         reference: String,
     },
+    /// "Show the QR code" of the card or of a receipt, over the live camera picture (which
+    /// [`show_camera_preview`] keeps fresh).
+    ShowQr {
+        purpose: QrPurpose,
+        /// A code is in view but cannot be read: the screen gives a tip.
+        hard_to_read: bool,
+    },
+    /// The face check, over the live camera picture.
+    FaceCheck {
+        step: FaceStep,
+        attempts_left: u32,
+    },
+    Catalogue(CatalogueView),
+    Review(ReviewView),
+    /// The application is being filed; `queued` once it waits in the outbox.
+    Submitting {
+        queued: bool,
+    },
+    DossierStatus(DossierView),
+    /// The kiosk cannot go on without staff.
+    AskStaff {
+        kind: TroubleKind,
+        /// The code a technician looks up; may be empty.
+        error_code: String,
+    },
+    Insurance(InsuranceView),
+    Departments(DepartmentsView),
+    QueueTicket(QueueTicketView),
+    Diagnostics(DiagnosticsView),
 }
 
 /// Puts `view` on the window.
 pub fn show_view(window: &AppWindow, view: &KioskView) {
     let (screen, outcome) = match view {
-        KioskView::Welcome => (Screen::Welcome, None),
+        KioskView::Welcome => {
+            // Every visit ends at the welcome screen: nothing of it stays in the window.
+            crate::screens::wipe(window);
+            (Screen::Welcome, None)
+        }
         KioskView::Consent => (Screen::Consent, None),
         KioskView::PresentCard => (Screen::PresentCard, None),
         KioskView::ReadingCard { progress } => {
@@ -147,6 +187,62 @@ pub fn show_view(window: &AppWindow, view: &KioskView) {
             window.set_receipt_outcome(ReceiptOutcome::NotPrinted);
             (Screen::ReceiptStatus, None)
         }
+        KioskView::ShowQr {
+            purpose,
+            hard_to_read,
+        } => {
+            window.set_qr_purpose(*purpose);
+            window.set_qr_hard_to_read(*hard_to_read);
+            (Screen::ShowQr, None)
+        }
+        KioskView::FaceCheck {
+            step,
+            attempts_left,
+        } => {
+            window.set_face_step(*step);
+            window.set_face_attempts_left(i32::try_from(*attempts_left).unwrap_or(i32::MAX));
+            (Screen::FaceCheck, None)
+        }
+        KioskView::Catalogue(catalogue) => {
+            window.set_catalogue_query(crate::screens::nfc(&catalogue.query));
+            window.set_catalogue_offline(catalogue.offline);
+            window.set_catalogue_categories(catalogue.category_items());
+            window.set_catalogue_procedures(catalogue.procedure_items());
+            (Screen::Catalogue, None)
+        }
+        KioskView::Review(review) => {
+            review.apply(window);
+            (Screen::Review, None)
+        }
+        KioskView::Submitting { queued } => {
+            window.set_submitting_queued(*queued);
+            (Screen::Submitting, None)
+        }
+        KioskView::DossierStatus(dossier) => {
+            dossier.apply(window);
+            (Screen::DossierStatus, None)
+        }
+        KioskView::AskStaff { kind, error_code } => {
+            window.set_trouble_kind(*kind);
+            window.set_trouble_code(error_code.as_str().into());
+            (Screen::AskStaff, None)
+        }
+        KioskView::Insurance(insurance) => {
+            insurance.apply(window);
+            (Screen::Insurance, None)
+        }
+        KioskView::Departments(departments) => {
+            departments.apply(window);
+            (Screen::Departments, None)
+        }
+        KioskView::QueueTicket(ticket) => {
+            ticket.apply(window);
+            (Screen::QueueTicket, None)
+        }
+        KioskView::Diagnostics(diagnostics) => {
+            diagnostics.apply(window);
+            (Screen::Diagnostics, None)
+        }
     };
     if let Some(outcome) = outcome {
         window.set_card_outcome(outcome);
@@ -164,6 +260,21 @@ pub fn ask_still_there(window: &AppWindow, grace: Option<std::time::Duration>) {
             window.set_asking_still_there(true);
         }
         None => window.set_asking_still_there(false),
+    }
+}
+
+/// Puts the camera's latest picture behind the QR and face screens; `None` (no camera, or
+/// the end of the visit) shows "starting the camera" instead.
+pub fn show_camera_preview(window: &AppWindow, preview: Option<&CameraPreview>) {
+    match preview.and_then(CameraPreview::to_image) {
+        Some(image) => {
+            window.set_camera_preview(image);
+            window.set_has_camera_preview(true);
+        }
+        None => {
+            window.set_camera_preview(Image::default());
+            window.set_has_camera_preview(false);
+        }
     }
 }
 
