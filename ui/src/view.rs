@@ -155,7 +155,7 @@ pub fn show_view(window: &AppWindow, view: &KioskView) {
             (Screen::CardStatus, Some(CardOutcome::Reading))
         }
         KioskView::CardGenuine { holder_name } => {
-            window.set_card_holder_name(holder_name.as_str().into());
+            window.set_card_holder_name(crate::screens::nfc(holder_name));
             (Screen::CardStatus, Some(CardOutcome::Genuine))
         }
         KioskView::CardNotGenuine { reason } => {
