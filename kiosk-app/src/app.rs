@@ -314,7 +314,7 @@ fn wire_commands(window: &AppWindow, inputs: &mpsc::UnboundedSender<SessionInput
 
 /// Runs a kiosk with a window on the display until the window is closed.
 pub fn run_with_window(config: &Config, demo_cards: Option<SampleSet>) -> anyhow::Result<()> {
-    let window = AppWindow::new().map_err(|error| {
+    let window = kiosk_ui::new_window().map_err(|error| {
         anyhow::anyhow!("cannot open the kiosk window: {error} (is a display available? set DISPLAY or WAYLAND_DISPLAY)")
     })?;
     let kiosk = Kiosk::start(config, &window, demo_cards)?;

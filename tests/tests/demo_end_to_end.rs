@@ -92,7 +92,7 @@ fn a_tapped_card_travels_from_the_reader_to_the_screen() {
     let cards = write_demo_cards(&data.path().join("sample-cards")).expect("sample cards");
     config.identity.trust_store = Some(cards.trust_dir.clone());
 
-    let window = AppWindow::new().expect("kiosk window");
+    let window = kiosk_ui::new_window().expect("kiosk window");
     let kiosk =
         Kiosk::start(&config, &window, Some(cards)).expect("kiosk starts on simulated devices");
 

@@ -18,7 +18,7 @@ use kiosk_hal::PrinterStatus;
 use kiosk_hal::sim::PtyPrinter;
 use kiosk_qr::ReceiptQr;
 use kiosk_receipt::decode::decode;
-use kiosk_ui::{AppWindow, Language, ReceiptOutcome, Screen, headless};
+use kiosk_ui::{Language, ReceiptOutcome, Screen, headless};
 use slint::{ComponentHandle, PhysicalSize};
 
 /// Generous: this is how long a broken path takes to fail, not a speed requirement.
@@ -103,7 +103,7 @@ fn receipts_go_out_over_the_serial_line_and_printer_trouble_reaches_the_screen()
         status_timeout_ms: 1000,
         write_timeout_ms: 5000,
     };
-    let window = AppWindow::new().expect("kiosk window");
+    let window = kiosk_ui::new_window().expect("kiosk window");
     let kiosk = Kiosk::start(&config, &window, None).expect("kiosk starts");
 
     // A receipt prints: the screen asks the citizen to take it, and the bytes on the line

@@ -13,12 +13,31 @@
 //! [`headless`] runs the same window without a display, for tests and screenshots.
 
 pub mod catalogue;
+pub mod form;
 pub mod headless;
 pub mod screens;
 pub mod telex;
 mod view;
 
 slint::include_modules!();
+
+/// Creates the kiosk's window with its on-screen keyboard connected to the Telex rules.
+/// Use this rather than `AppWindow::new`, whose keyboard would type nothing.
+pub fn new_window() -> Result<AppWindow, slint::PlatformError> {
+    use slint::ComponentHandle;
+    let window = AppWindow::new()?;
+    let typing = window.global::<TelexTyping>();
+    typing.on_type_key(|text, key| {
+        // The keys send one character each; a key of several characters (none today) is
+        // typed character by character, so Telex still sees every letter.
+        key.chars()
+            .fold(text.to_string(), |text, key| telex::type_key(&text, key))
+            .into()
+    });
+    typing.on_backspace(|text| telex::backspace(&text).into());
+    typing.on_conceal(|text| "•".repeat(text.chars().count()).into());
+    Ok(window)
+}
 
 pub use view::{
     CameraPreview, KioskView, Language, LanguageError, ask_still_there, select_language,

@@ -222,5 +222,14 @@ pub fn wipe(window: &AppWindow) {
     window.set_queue_department(empty.clone());
     window.set_diagnostic_lines(model(Vec::new()));
     window.set_technician_name(empty.clone());
-    window.set_diagnostics_message(empty);
+    window.set_diagnostics_message(empty.clone());
+    window.set_form_procedure(empty.clone());
+    window.set_form_rows(model(Vec::new()));
+    window.set_form_show_missing(false);
+    window.set_technician_pin(empty.clone());
+    window.set_technician_wrong_pin(false);
+    window.set_keyboard_open(false);
+    window.set_keyboard_label(empty.clone());
+    window.set_keyboard_field(empty.clone());
+    window.set_keyboard_text(empty);
 }

@@ -3,9 +3,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use slint::{Image, Rgb8Pixel, SharedPixelBuffer};
+use slint::{Image, Rgb8Pixel, SharedPixelBuffer, SharedString};
 
 use crate::catalogue::CatalogueView;
+use crate::form::FormView;
 use crate::screens::{
     DepartmentsView, DiagnosticsView, DossierView, InsuranceView, QueueTicketView, ReviewView,
 };
@@ -138,6 +139,16 @@ pub enum KioskView {
     Departments(DepartmentsView),
     QueueTicket(QueueTicketView),
     Diagnostics(DiagnosticsView),
+    /// The application form of the chosen procedure.
+    Form(FormView),
+    /// The technician's PIN pad (or card) before diagnostics.
+    TechnicianLogin {
+        attempts_left: u32,
+        /// The last PIN tried was wrong.
+        wrong_pin: bool,
+        /// The pad is locked for this many more minutes after too many wrong PINs.
+        locked_minutes: Option<u32>,
+    },
 }
 
 /// Puts `view` on the window.
@@ -243,7 +254,28 @@ pub fn show_view(window: &AppWindow, view: &KioskView) {
             diagnostics.apply(window);
             (Screen::Diagnostics, None)
         }
+        KioskView::Form(form) => {
+            form.apply(window);
+            (Screen::Form, None)
+        }
+        KioskView::TechnicianLogin {
+            attempts_left,
+            wrong_pin,
+            locked_minutes,
+        } => {
+            window.set_technician_attempts_left(i32::try_from(*attempts_left).unwrap_or(i32::MAX));
+            window.set_technician_wrong_pin(*wrong_pin);
+            let minutes = locked_minutes.map_or(0, |minutes| minutes.max(1));
+            window.set_technician_locked_minutes(i32::try_from(minutes).unwrap_or(i32::MAX));
+            (Screen::TechnicianLogin, None)
+        }
     };
+    if window.get_screen() != screen {
+        // Half-typed text belongs to the screen it was typed on.
+        window.set_keyboard_open(false);
+        window.set_keyboard_text(SharedString::new());
+        window.set_technician_pin(SharedString::new());
+    }
     if let Some(outcome) = outcome {
         window.set_card_outcome(outcome);
     }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementRoot, mock_elapsed_time};
 use kiosk_ui::catalogue::{CatalogueView, Category, Procedure};
+use kiosk_ui::form::{FieldType, FormField, FormView};
 use kiosk_ui::screens::{
     Department, DepartmentsView, DossierView, InsuranceView, QueueTicketView, ReviewLine,
     ReviewView,
@@ -25,7 +26,7 @@ type Requests = Rc<RefCell<Vec<String>>>;
 
 fn kiosk(language: Language) -> (AppWindow, Requests) {
     i_slint_backend_testing::init_no_event_loop();
-    let window = AppWindow::new().expect("window");
+    let window = kiosk_ui::new_window().expect("window");
     window
         .window()
         .set_size(slint::PhysicalSize::new(1920, 1080));
@@ -41,6 +42,13 @@ fn kiosk(language: Language) -> (AppWindow, Requests) {
             let log = Rc::clone(&requests);
             window.$setter(move |value| log.borrow_mut().push(format!("{}:{}", $name, value)));
         }};
+        ($setter:ident, $name:literal, arg, arg) => {{
+            let log = Rc::clone(&requests);
+            window.$setter(move |first, second| {
+                log.borrow_mut()
+                    .push(format!("{}:{}={}", $name, first, second))
+            });
+        }};
     }
     record!(on_start, "start");
     record!(on_back, "back");
@@ -49,7 +57,7 @@ fn kiosk(language: Language) -> (AppWindow, Requests) {
     record!(on_accept_consent, "accept-consent");
     record!(on_still_here, "still-here");
     record!(on_submit, "submit");
-    record!(on_edit_search, "edit-search");
+    record!(on_form_continue, "form-continue");
     record!(on_insurance_go_on, "insurance-go-on");
     record!(on_insurance_go_on_paying, "insurance-go-on-paying");
     record!(on_choose_follow_up, "follow-up");
@@ -57,6 +65,9 @@ fn kiosk(language: Language) -> (AppWindow, Requests) {
     record!(on_choose_category, "category", arg);
     record!(on_choose_procedure, "procedure", arg);
     record!(on_choose_department, "department", arg);
+    record!(on_search_changed, "search", arg);
+    record!(on_technician_sign_in, "sign-in", arg);
+    record!(on_form_field_edited, "field", arg, arg);
     (window, requests)
 }
 
@@ -78,6 +89,21 @@ fn tap(window: &AppWindow, label: &str) {
         window.get_screen()
     );
     found[0].mock_single_click(PointerEventButton::Left);
+}
+
+/// Types `keys` on the on-screen keyboard, one tap per key ("A" is Shift then "a").
+fn type_keys(window: &AppWindow, keys: &str) {
+    for key in keys.chars() {
+        if key.is_uppercase() {
+            tap(window, "Capital letter");
+        }
+        match key {
+            ' ' => tap(window, "Space"),
+            '<' => tap(window, "Delete"),
+            // Shift shows the letters in capitals, and their labels with them.
+            key => tap(window, &key.to_string()),
+        }
+    }
 }
 
 fn shows(window: &AppWindow, label: &str) -> bool {
@@ -201,12 +227,17 @@ fn one_stop_happy_path_from_welcome_to_receipt() {
         .filter(|label| label.starts_with("Đăng ký"))
         .collect();
     assert_eq!(names, ["Đăng ký thường trú", "Đăng ký khai sinh"]);
+    // The search opens the kiosk's keyboard; Done hands the words to the app.
     tap(&window, "Search procedures");
+    assert!(window.get_keyboard_open());
+    type_keys(&window, "khai");
+    tap(&window, "Done");
+    assert!(!window.get_keyboard_open());
     tap(&window, "Hộ tịch");
     tap(&window, "Đăng ký khai sinh");
     assert_eq!(
         taken(&requests),
-        ["edit-search", "category:ho-tich", "procedure:1.004194"]
+        ["search:khai", "category:ho-tich", "procedure:1.004194"]
     );
 
     show_view(
@@ -590,4 +621,195 @@ fn the_technician_screen_lists_every_line_with_its_test() {
     );
     tap(&window, "Leave diagnostics");
     assert_eq!(taken(&requests), ["test:printer", "leave"]);
+}
+
+fn field(key: &str, label: &str, kind: FieldType) -> FormField {
+    FormField {
+        key: key.into(),
+        label: label.into(),
+        kind,
+        value: String::new(),
+        required: true,
+        from_card: false,
+        hint: String::new(),
+        max_length: 0,
+    }
+}
+
+fn sample_form() -> FormView {
+    FormView {
+        procedure: "Đăng ký thường trú".into(),
+        fields: vec![
+            FormField {
+                value: "NGUYỄN VĂN AN".into(),
+                from_card: true,
+                ..field("full-name", "Họ và tên", FieldType::Text)
+            },
+            field("phone", "Số điện thoại", FieldType::Phone),
+            field("previous-address", "Nơi ở trước đây", FieldType::Text),
+            FormField {
+                required: false,
+                ..field(
+                    "relation",
+                    "Quan hệ với chủ hộ",
+                    FieldType::Choice(vec!["Chủ hộ".into(), "Con".into()]),
+                )
+            },
+            field(
+                "signature",
+                "Chữ ký số",
+                FieldType::Unknown("signature-pad".into()),
+            ),
+        ],
+        show_missing: false,
+    }
+}
+
+#[test]
+fn the_form_is_filled_on_the_kiosk_keyboard_with_card_values_locked() {
+    let (window, requests) = kiosk(Language::English);
+    let mut form = sample_form();
+    show_view(&window, &KioskView::Form(form.clone()));
+
+    // The card's value is shown, locked: there is nothing to tap.
+    assert!(shows(&window, "From your ID card"));
+    assert!(visible_texts(&window).contains(&"NGUYỄN VĂN AN".to_owned()));
+    let editable: Vec<String> = ElementHandle::find_by_accessible_label(&window, "Họ và tên")
+        .filter(|element| element.accessible_role() == Some(AccessibleRole::TextInput))
+        .map(|element| element.accessible_label().unwrap_or_default().to_string())
+        .collect();
+    assert!(editable.is_empty(), "the card's name is editable");
+
+    // The unknown field says staff will fill it, and the form goes on.
+    assert!(shows(
+        &window,
+        "This field cannot be filled in at the kiosk; staff will complete it."
+    ));
+
+    // Continue with required fields empty: the app asks to point at them.
+    tap(&window, "Continue");
+    assert_eq!(taken(&requests), ["form-continue"]);
+    let missing: Vec<&str> = form
+        .missing_required()
+        .iter()
+        .map(|field| field.key.as_str())
+        .collect();
+    assert_eq!(missing, ["phone", "previous-address"]);
+    form.show_missing = true;
+    show_view(&window, &KioskView::Form(form.clone()));
+    assert_eq!(
+        ElementHandle::find_by_accessible_label(&window, "Please fill this in.").count(),
+        2
+    );
+
+    // A phone number on the number pad, with a slip corrected.
+    tap(&window, "Số điện thoại");
+    assert!(window.get_keyboard_open());
+    assert!(!shows(&window, "q"), "the phone field opened the letters");
+    type_keys(&window, "+849123456788<");
+    assert_eq!(window.get_keyboard_text(), "+84912345678");
+    tap(&window, "Done");
+    assert_eq!(taken(&requests), ["field:phone=+84912345678"]);
+    form.set_value("phone", "+84912345678").unwrap();
+
+    // An address in Vietnamese by Telex: the tones land on the right vowels.
+    show_view(&window, &KioskView::Form(form.clone()));
+    tap(&window, "Nơi ở trước đây");
+    type_keys(&window, "Soos 12 DDieenj Bieen Phur");
+    assert_eq!(window.get_keyboard_text(), "Số 12 Điện Biên Phủ");
+    tap(&window, "Done");
+    assert_eq!(
+        taken(&requests),
+        ["field:previous-address=Số 12 Điện Biên Phủ"]
+    );
+
+    // Cancel leaves the field as it was.
+    tap(&window, "Nơi ở trước đây");
+    type_keys(&window, "abc");
+    tap(&window, "Cancel");
+    assert!(!window.get_keyboard_open());
+    assert!(taken(&requests).is_empty());
+    assert_eq!(window.get_keyboard_text(), "");
+
+    // A choice is a tap, and the chosen one carries a mark as well as a colour.
+    tap(&window, "Con");
+    assert_eq!(taken(&requests), ["field:relation=Con"]);
+    tap(&window, "Back");
+    tap(&window, "Start over");
+    assert_eq!(taken(&requests), ["back", "start-over"]);
+}
+
+#[test]
+fn half_typed_text_does_not_outlive_its_screen() {
+    let (window, _requests) = kiosk(Language::English);
+    show_view(&window, &KioskView::Form(sample_form()));
+    tap(&window, "Nơi ở trước đây");
+
+    type_keys(&window, "Hanoi");
+    assert!(window.get_keyboard_open());
+    // The idle wipe comes while the keyboard is open.
+    show_view(&window, &KioskView::Welcome);
+    assert!(!window.get_keyboard_open());
+    assert_eq!(window.get_keyboard_text(), "");
+    assert!(
+        !visible_texts(&window)
+            .iter()
+            .any(|text| text.contains("Hanoi"))
+    );
+}
+
+#[test]
+fn the_technician_pin_pad_counts_tries_and_locks() {
+    let (window, requests) = kiosk(Language::English);
+    show_view(
+        &window,
+        &KioskView::TechnicianLogin {
+            attempts_left: 3,
+            wrong_pin: false,
+            locked_minutes: None,
+        },
+    );
+    assert!(shows(
+        &window,
+        "Place your technician card on the reader, or enter your PIN."
+    ));
+    type_keys(&window, "1234");
+    // The PIN is never shown or spoken, only dots.
+    assert!(
+        !visible_texts(&window)
+            .iter()
+            .any(|text| text.contains("1234"))
+    );
+    tap(&window, "Sign in");
+    assert_eq!(taken(&requests), ["sign-in:1234"]);
+    assert_eq!(window.get_technician_pin(), "");
+
+    show_view(
+        &window,
+        &KioskView::TechnicianLogin {
+            attempts_left: 2,
+            wrong_pin: true,
+            locked_minutes: None,
+        },
+    );
+    assert!(shows(&window, "Wrong PIN. Tries left: 2"));
+
+    show_view(
+        &window,
+        &KioskView::TechnicianLogin {
+            attempts_left: 0,
+            wrong_pin: true,
+            locked_minutes: Some(15),
+        },
+    );
+    assert!(shows(
+        &window,
+        "Too many wrong PINs. The pad is locked for 15 minutes."
+    ));
+    type_keys(&window, "99");
+    tap(&window, "Sign in");
+    assert_eq!(window.get_technician_pin(), "", "a locked pad took digits");
+    assert!(taken(&requests).is_empty());
+    tap(&window, "Back");
+    assert_eq!(taken(&requests), ["back"]);
 }
