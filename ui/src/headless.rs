@@ -5,6 +5,7 @@
 //! Slint keeps its platform per thread and its event-loop proxy per process, so install
 //! the headless platform once, on the thread that then creates and drives the window.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,7 +15,8 @@ use std::time::{Duration, Instant};
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
 use slint::platform::{EventLoopProxy, Platform, PointerEventButton, WindowAdapter, WindowEvent};
 use slint::{
-    EventLoopError, LogicalPosition, PhysicalSize, PlatformError, Rgba8Pixel, SharedPixelBuffer,
+    EventLoopError, LogicalPosition, PhysicalSize, PlatformError, Rgb8Pixel, Rgba8Pixel,
+    SharedPixelBuffer,
 };
 
 type Job = Box<dyn FnOnce() + Send>;
@@ -55,6 +57,9 @@ struct HeadlessPlatform {
     window: Rc<MinimalSoftwareWindow>,
     queue: Arc<JobQueue>,
     started: Instant,
+    /// When set, the time Slint sees, instead of the wall clock: animations then stand
+    /// still, and screenshots come out the same on every run.
+    frozen_at: Rc<Cell<Option<Duration>>>,
 }
 
 impl Platform for HeadlessPlatform {
@@ -63,7 +68,9 @@ impl Platform for HeadlessPlatform {
     }
 
     fn duration_since_start(&self) -> Duration {
-        self.started.elapsed()
+        self.frozen_at
+            .get()
+            .unwrap_or_else(|| self.started.elapsed())
     }
 
     fn new_event_loop_proxy(&self) -> Option<Box<dyn EventLoopProxy>> {
@@ -74,6 +81,7 @@ impl Platform for HeadlessPlatform {
         let driver = HeadlessDriver {
             window: Rc::clone(&self.window),
             queue: Arc::clone(&self.queue),
+            frozen_at: Rc::clone(&self.frozen_at),
         };
         while !self.queue.quit.swap(false, Ordering::SeqCst) {
             driver.run_pending();
@@ -93,6 +101,7 @@ pub struct InstallError(String);
 pub struct HeadlessDriver {
     window: Rc<MinimalSoftwareWindow>,
     queue: Arc<JobQueue>,
+    frozen_at: Rc<Cell<Option<Duration>>>,
 }
 
 /// Installs the headless platform on this thread with a window of `size` physical pixels.
@@ -101,14 +110,20 @@ pub fn install(size: PhysicalSize) -> Result<HeadlessDriver, InstallError> {
     let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
     window.set_size(size);
     let queue = Arc::new(JobQueue::default());
+    let frozen_at = Rc::new(Cell::new(None));
     let platform = HeadlessPlatform {
         window: Rc::clone(&window),
         queue: Arc::clone(&queue),
         started: Instant::now(),
+        frozen_at: Rc::clone(&frozen_at),
     };
     slint::platform::set_platform(Box::new(platform))
         .map_err(|error| InstallError(error.to_string()))?;
-    Ok(HeadlessDriver { window, queue })
+    Ok(HeadlessDriver {
+        window,
+        queue,
+        frozen_at,
+    })
 }
 
 impl HeadlessDriver {
@@ -151,6 +166,21 @@ impl HeadlessDriver {
             }
             self.wait_for_work((deadline - now).min(Duration::from_millis(20)));
         }
+    }
+
+    /// Stops Slint's clock at `at` since the platform started (`None` lets it run again):
+    /// every animation shows the same frame, whatever the machine's speed.
+    pub fn freeze_clock(&self, at: Option<Duration>) {
+        self.frozen_at.set(at);
+    }
+
+    /// Renders one frame into `buffer` (RGB, `width` pixels a row) the way a display
+    /// backend does, if anything changed since the last one; tells whether it drew.
+    pub fn render_frame(&self, buffer: &mut [Rgb8Pixel], width: usize) -> bool {
+        slint::platform::update_timers_and_animations();
+        self.window.draw_if_needed(|renderer| {
+            renderer.render(buffer, width);
+        })
     }
 
     /// Renders the window as it is now.

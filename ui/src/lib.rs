@@ -14,6 +14,7 @@
 
 pub mod catalogue;
 pub mod form;
+pub mod gallery;
 pub mod headless;
 pub mod screens;
 pub mod telex;

@@ -6,6 +6,9 @@
 //! - `cargo xtask test [ARGS]`: runs every test of the workspace (ARGS go to `cargo test`).
 //! - `cargo xtask bench-qr [--blackbox DIR]`: the kiosk's QR decoders beside zxing-cpp and zbar
 //!   on ZXing's QR test images (see `bench_qr`).
+//! - `cargo xtask screens`: renders every screen in both languages into `docs/screens/`, the
+//!   gallery the screenshot test compares against.
+//! - `cargo xtask bench-ui`: first-frame and transition times of the UI (see `bench_ui`).
 //!
 //! Each first installs the Debian packages it needs when they are missing: with apt-get
 //! when run as root, otherwise it prints the exact command to run and stops. This crate
@@ -16,14 +19,17 @@ use std::ffi::OsString;
 use std::process::{Command, ExitCode, Stdio};
 
 mod bench_qr;
+mod bench_ui;
 mod packages;
 
 use packages::{BUILD, DEMO_RUNTIME, TEST, VIRTUAL_DISPLAY};
 
-const USAGE: &str = "usage: cargo xtask <setup|demo|test|bench-qr> [ARGS...]
+const USAGE: &str = "usage: cargo xtask <setup|demo|test|screens|bench-ui|bench-qr> [ARGS...]
   setup     install every system package the demo and the tests need
   demo      run the kiosk in demo mode on simulated devices (ARGS go to `kiosk demo`)
   test      run every test of the workspace (ARGS go to `cargo test`)
+  screens   render every screen in Vietnamese and English into docs/screens (the gallery)
+  bench-ui  time the UI's first frame and screen transitions on the software renderer
   bench-qr  [--blackbox DIR] compare the QR decoders with zxing-cpp and zbar on ZXing's
             QR test images (DIR defaults to $KIOSK_QR_BLACKBOX or /var/cache/kiosk-qr/zxing-blackbox)";
 
@@ -36,6 +42,8 @@ fn main() -> ExitCode {
         Some("demo") => demo(&rest),
         Some("test") => test(&rest),
         Some("bench-qr") => bench_qr::bench_qr(&rest),
+        Some("bench-ui") => bench_ui::bench_ui(),
+        Some("screens") => screens(),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -86,6 +94,24 @@ fn test(args: &[OsString]) -> Result<(), String> {
             "xtask: tests that need root (marked #[ignore]) were not run; run as root to include them"
         );
     }
+    Ok(())
+}
+
+fn screens() -> Result<(), String> {
+    packages::ensure(BUILD)?;
+    run(cargo()
+        .args([
+            "test",
+            "--locked",
+            "--package",
+            "kiosk-ui",
+            "--test",
+            "screens",
+        ])
+        .env("KIOSK_BLESS", "1"))?;
+    eprintln!(
+        "xtask: docs/screens/ written; review the pictures (docs/screens/README.md) before committing"
+    );
     Ok(())
 }
 
