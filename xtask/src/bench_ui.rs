@@ -116,6 +116,10 @@ pub fn bench_ui() -> Result<(), String> {
         figure("animation_max_ms"),
         figure("animation_frames"),
     );
+    println!(
+        "  frames with nothing to draw (not full renders): {}",
+        figure("frames_not_drawn")
+    );
 
     let results = format!(
         "{{\"first_frame_ms\": {{\"median\": {median:.1}, \"worst\": {worst:.1}, \"runs\": {FIRST_FRAME_RUNS}}}, \"frames\": {transitions}}}"
