@@ -48,6 +48,23 @@ pub struct FormField {
     pub max_length: u32,
 }
 
+impl FormField {
+    /// An empty, optional field typed by the citizen; set `required`, `from_card` and the
+    /// rest with struct update syntax.
+    pub fn new(key: &str, label: &str, kind: FieldType) -> FormField {
+        FormField {
+            key: key.into(),
+            label: label.into(),
+            kind,
+            value: String::new(),
+            required: false,
+            from_card: false,
+            hint: String::new(),
+            max_length: 0,
+        }
+    }
+}
+
 /// Why a value was not taken into a field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FieldError {
@@ -211,14 +228,8 @@ mod tests {
 
     fn field(key: &str, kind: FieldType) -> FormField {
         FormField {
-            key: key.into(),
-            label: key.into(),
-            kind,
-            value: String::new(),
             required: true,
-            from_card: false,
-            hint: String::new(),
-            max_length: 0,
+            ..FormField::new(key, key, kind)
         }
     }
 

@@ -47,6 +47,14 @@ fn sample(name: &'static str, view: KioskView) -> Sample {
     }
 }
 
+/// A sample of a screen that shows the camera's picture.
+fn with_camera(name: &'static str, view: KioskView) -> Sample {
+    Sample {
+        camera: true,
+        ..sample(name, view)
+    }
+}
+
 /// The variant's name, for the check that every variant has a sample.
 pub fn variant(view: &KioskView) -> &'static str {
     match view {
@@ -89,26 +97,20 @@ pub fn samples() -> Vec<Sample> {
     vec![
         sample("welcome", KioskView::Welcome),
         sample("consent", KioskView::Consent),
-        Sample {
-            camera: true,
-            ..sample(
-                "show-qr-card",
-                KioskView::ShowQr {
-                    purpose: QrPurpose::Card,
-                    hard_to_read: false,
-                },
-            )
-        },
-        Sample {
-            camera: true,
-            ..sample(
-                "show-qr-hard-to-read",
-                KioskView::ShowQr {
-                    purpose: QrPurpose::Card,
-                    hard_to_read: true,
-                },
-            )
-        },
+        with_camera(
+            "show-qr-card",
+            KioskView::ShowQr {
+                purpose: QrPurpose::Card,
+                hard_to_read: false,
+            },
+        ),
+        with_camera(
+            "show-qr-hard-to-read",
+            KioskView::ShowQr {
+                purpose: QrPurpose::Card,
+                hard_to_read: true,
+            },
+        ),
         sample("present-card", KioskView::PresentCard),
         sample("reading-card", KioskView::ReadingCard { progress: 0.6 }),
         sample(
@@ -117,36 +119,27 @@ pub fn samples() -> Vec<Sample> {
                 holder_name: "NGUYỄN THỊ MINH KHAI".into(),
             },
         ),
-        Sample {
-            camera: true,
-            ..sample(
-                "face-check-turn-head",
-                KioskView::FaceCheck {
-                    step: FaceStep::TurnHead,
-                    attempts_left: 3,
-                },
-            )
-        },
-        Sample {
-            camera: true,
-            ..sample(
-                "face-check-matched",
-                KioskView::FaceCheck {
-                    step: FaceStep::Matched,
-                    attempts_left: 3,
-                },
-            )
-        },
-        Sample {
-            camera: true,
-            ..sample(
-                "face-check-not-matched",
-                KioskView::FaceCheck {
-                    step: FaceStep::NotMatched,
-                    attempts_left: 1,
-                },
-            )
-        },
+        with_camera(
+            "face-check-turn-head",
+            KioskView::FaceCheck {
+                step: FaceStep::TurnHead,
+                attempts_left: 3,
+            },
+        ),
+        with_camera(
+            "face-check-matched",
+            KioskView::FaceCheck {
+                step: FaceStep::Matched,
+                attempts_left: 3,
+            },
+        ),
+        with_camera(
+            "face-check-not-matched",
+            KioskView::FaceCheck {
+                step: FaceStep::NotMatched,
+                attempts_left: 1,
+            },
+        ),
         sample("catalogue", KioskView::Catalogue(catalogue(false))),
         sample("catalogue-offline", KioskView::Catalogue(catalogue(true))),
         sample("form", KioskView::Form(form(false))),
@@ -171,16 +164,13 @@ pub fn samples() -> Vec<Sample> {
                 reference: "KIOSK-HN01-20261204-0042".into(),
             },
         ),
-        Sample {
-            camera: true,
-            ..sample(
-                "show-qr-receipt",
-                KioskView::ShowQr {
-                    purpose: QrPurpose::Receipt,
-                    hard_to_read: false,
-                },
-            )
-        },
+        with_camera(
+            "show-qr-receipt",
+            KioskView::ShowQr {
+                purpose: QrPurpose::Receipt,
+                hard_to_read: false,
+            },
+        ),
         sample(
             "dossier-in-progress",
             KioskView::DossierStatus(dossier(DossierStage::InProgress)),
@@ -357,14 +347,8 @@ fn catalogue(offline: bool) -> CatalogueView {
 
 fn form(show_missing: bool) -> FormView {
     let field = |key: &str, label: &str, kind| FormField {
-        key: key.into(),
-        label: label.into(),
-        kind,
-        value: String::new(),
         required: true,
-        from_card: false,
-        hint: String::new(),
-        max_length: 0,
+        ..FormField::new(key, label, kind)
     };
     FormView {
         procedure: "Đăng ký thường trú".into(),

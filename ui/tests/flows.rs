@@ -625,14 +625,8 @@ fn the_technician_screen_lists_every_line_with_its_test() {
 
 fn field(key: &str, label: &str, kind: FieldType) -> FormField {
     FormField {
-        key: key.into(),
-        label: label.into(),
-        kind,
-        value: String::new(),
         required: true,
-        from_card: false,
-        hint: String::new(),
-        max_length: 0,
+        ..FormField::new(key, label, kind)
     }
 }
 
